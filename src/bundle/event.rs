@@ -1,0 +1,344 @@
+//! The raw event envelope and its 25 payload variants, with upstream's exact serde names (§B).
+
+use serde::{Deserialize, Serialize};
+
+use super::RawPayloadRef;
+
+/// One line of `trace.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawTraceEvent {
+    pub schema_version: u32,
+    pub seq: u64,
+    pub wall_time_unix_ms: i64,
+    pub rollout_id: String,
+    /// The "envelope thread"; only some handlers read it.
+    #[serde(default)]
+    pub thread_id: Option<String>,
+    /// The "envelope turn"; only some handlers read it.
+    #[serde(default)]
+    pub codex_turn_id: Option<String>,
+    pub payload: RawPayload,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloutStatus {
+    Running,
+    Completed,
+    Failed,
+    Aborted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecutionStatus {
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    Aborted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeCellRuntimeStatus {
+    Starting,
+    Running,
+    Yielded,
+    Completed,
+    Failed,
+    Terminated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RawToolCallRequester {
+    Model,
+    CodeCell { runtime_cell_id: String },
+}
+
+/// Shared by raw events and the reduced `ToolCall`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToolCallKind {
+    ExecCommand,
+    WriteStdin,
+    ApplyPatch,
+    Mcp { server: String, tool: String },
+    Web,
+    ImageGeneration,
+    SpawnAgent,
+    AssignAgentTask,
+    SendMessage,
+    WaitAgent,
+    CloseAgent,
+    Other { name: String },
+}
+
+/// Shared by raw events and the reduced `ToolCall`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToolCallSummary {
+    Terminal {
+        operation_id: String,
+    },
+    Agent {
+        target_agent_path: String,
+        task_name: Option<String>,
+        message_preview: String,
+    },
+    WaitAgent {
+        target_agent_path: Option<String>,
+        timeout_ms: Option<u64>,
+    },
+    Generic {
+        label: String,
+        input_preview: Option<String>,
+        output_preview: Option<String>,
+    },
+}
+
+/// The explicit request mode of the `request_input_mode` branch (§D.6), kept as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InferenceRequestInputMode {
+    FullSnapshot,
+    Incremental {
+        previous_response_id: String,
+    },
+    IncrementalWithUntracedPrefix {
+        previous_response_id: String,
+        prefix_payload: RawPayloadRef,
+    },
+}
+
+/// The event payload, internally tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RawPayload {
+    RolloutStarted {
+        trace_id: String,
+        root_thread_id: String,
+    },
+    RolloutEnded {
+        status: RolloutStatus,
+    },
+    ThreadStarted {
+        thread_id: String,
+        agent_path: String,
+        #[serde(default)]
+        metadata_payload: Option<RawPayloadRef>,
+    },
+    ThreadEnded {
+        thread_id: String,
+        status: RolloutStatus,
+    },
+    CodexTurnStarted {
+        codex_turn_id: String,
+        thread_id: String,
+    },
+    CodexTurnEnded {
+        codex_turn_id: String,
+        status: ExecutionStatus,
+    },
+    InferenceStarted {
+        inference_call_id: String,
+        thread_id: String,
+        codex_turn_id: String,
+        model: String,
+        provider_name: String,
+        request_payload: RawPayloadRef,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_input_mode: Option<InferenceRequestInputMode>,
+    },
+    InferenceCompleted {
+        inference_call_id: String,
+        #[serde(default)]
+        response_id: Option<String>,
+        #[serde(default)]
+        upstream_request_id: Option<String>,
+        response_payload: RawPayloadRef,
+    },
+    InferenceFailed {
+        inference_call_id: String,
+        #[serde(default)]
+        upstream_request_id: Option<String>,
+        error: String,
+        #[serde(default)]
+        partial_response_payload: Option<RawPayloadRef>,
+    },
+    InferenceCancelled {
+        inference_call_id: String,
+        #[serde(default)]
+        upstream_request_id: Option<String>,
+        reason: String,
+        #[serde(default)]
+        partial_response_payload: Option<RawPayloadRef>,
+    },
+    ToolCallStarted {
+        tool_call_id: String,
+        #[serde(default)]
+        model_visible_call_id: Option<String>,
+        #[serde(default)]
+        code_mode_runtime_tool_id: Option<String>,
+        requester: RawToolCallRequester,
+        kind: ToolCallKind,
+        summary: ToolCallSummary,
+        #[serde(default)]
+        invocation_payload: Option<RawPayloadRef>,
+    },
+    McpToolCallCorrelationAssigned {
+        tool_call_id: String,
+        mcp_call_id: String,
+    },
+    ToolCallRuntimeStarted {
+        tool_call_id: String,
+        runtime_payload: RawPayloadRef,
+    },
+    ToolCallRuntimeEnded {
+        tool_call_id: String,
+        status: ExecutionStatus,
+        runtime_payload: RawPayloadRef,
+    },
+    ToolCallEnded {
+        tool_call_id: String,
+        status: ExecutionStatus,
+        #[serde(default)]
+        result_payload: Option<RawPayloadRef>,
+    },
+    CodeCellStarted {
+        runtime_cell_id: String,
+        model_visible_call_id: String,
+        source_js: String,
+    },
+    CodeCellInitialResponse {
+        runtime_cell_id: String,
+        status: CodeCellRuntimeStatus,
+        #[serde(default)]
+        response_payload: Option<RawPayloadRef>,
+    },
+    CodeCellEnded {
+        runtime_cell_id: String,
+        status: CodeCellRuntimeStatus,
+        #[serde(default)]
+        response_payload: Option<RawPayloadRef>,
+    },
+    CompactionRequestStarted {
+        compaction_id: String,
+        compaction_request_id: String,
+        thread_id: String,
+        codex_turn_id: String,
+        model: String,
+        provider_name: String,
+        request_payload: RawPayloadRef,
+    },
+    CompactionRequestCompleted {
+        compaction_id: String,
+        compaction_request_id: String,
+        response_payload: RawPayloadRef,
+    },
+    CompactionRequestFailed {
+        compaction_id: String,
+        compaction_request_id: String,
+        error: String,
+    },
+    CompactionInstalled {
+        compaction_id: String,
+        checkpoint_payload: RawPayloadRef,
+    },
+    AgentResultObserved {
+        edge_id: String,
+        child_thread_id: String,
+        child_codex_turn_id: String,
+        parent_thread_id: String,
+        message: String,
+        #[serde(default)]
+        carried_payload: Option<RawPayloadRef>,
+    },
+    ProtocolEventObserved {
+        event_type: String,
+        event_payload: RawPayloadRef,
+    },
+    Other {
+        kind: String,
+        summary: String,
+        payloads: Vec<RawPayloadRef>,
+        metadata: serde_json::Value,
+    },
+}
+
+impl RawPayload {
+    /// The refs the reducer registers in `raw_payloads` before handling the event (§B.2).
+    pub fn payload_refs(&self) -> Vec<&RawPayloadRef> {
+        use RawPayload::*;
+        match self {
+            ThreadStarted { metadata_payload, .. } => metadata_payload.iter().collect(),
+            InferenceStarted { request_payload, request_input_mode, .. } => {
+                let mut refs = vec![request_payload];
+                if let Some(InferenceRequestInputMode::IncrementalWithUntracedPrefix { prefix_payload, .. }) =
+                    request_input_mode
+                {
+                    refs.push(prefix_payload);
+                }
+                refs
+            }
+            InferenceCompleted { response_payload, .. } => vec![response_payload],
+            InferenceFailed { partial_response_payload, .. }
+            | InferenceCancelled { partial_response_payload, .. } => partial_response_payload.iter().collect(),
+            ToolCallStarted { invocation_payload, .. } => invocation_payload.iter().collect(),
+            ToolCallRuntimeStarted { runtime_payload, .. } | ToolCallRuntimeEnded { runtime_payload, .. } => {
+                vec![runtime_payload]
+            }
+            ToolCallEnded { result_payload, .. } => result_payload.iter().collect(),
+            CodeCellInitialResponse { response_payload, .. } | CodeCellEnded { response_payload, .. } => {
+                response_payload.iter().collect()
+            }
+            CompactionRequestStarted { request_payload, .. } => vec![request_payload],
+            CompactionRequestCompleted { response_payload, .. } => vec![response_payload],
+            CompactionInstalled { checkpoint_payload, .. } => vec![checkpoint_payload],
+            AgentResultObserved { carried_payload, .. } => carried_payload.iter().collect(),
+            ProtocolEventObserved { event_payload, .. } => vec![event_payload],
+            Other { payloads, .. } => payloads.iter().collect(),
+            RolloutStarted { .. }
+            | RolloutEnded { .. }
+            | ThreadEnded { .. }
+            | CodexTurnStarted { .. }
+            | CodexTurnEnded { .. }
+            | McpToolCallCorrelationAssigned { .. }
+            | CompactionRequestFailed { .. }
+            | CodeCellStarted { .. } => Vec::new(),
+        }
+    }
+
+    /// The serde tag, for messages and statistics.
+    pub fn type_name(&self) -> &'static str {
+        use RawPayload::*;
+        match self {
+            RolloutStarted { .. } => "rollout_started",
+            RolloutEnded { .. } => "rollout_ended",
+            ThreadStarted { .. } => "thread_started",
+            ThreadEnded { .. } => "thread_ended",
+            CodexTurnStarted { .. } => "codex_turn_started",
+            CodexTurnEnded { .. } => "codex_turn_ended",
+            InferenceStarted { .. } => "inference_started",
+            InferenceCompleted { .. } => "inference_completed",
+            InferenceFailed { .. } => "inference_failed",
+            InferenceCancelled { .. } => "inference_cancelled",
+            ToolCallStarted { .. } => "tool_call_started",
+            McpToolCallCorrelationAssigned { .. } => "mcp_tool_call_correlation_assigned",
+            ToolCallRuntimeStarted { .. } => "tool_call_runtime_started",
+            ToolCallRuntimeEnded { .. } => "tool_call_runtime_ended",
+            ToolCallEnded { .. } => "tool_call_ended",
+            CodeCellStarted { .. } => "code_cell_started",
+            CodeCellInitialResponse { .. } => "code_cell_initial_response",
+            CodeCellEnded { .. } => "code_cell_ended",
+            CompactionRequestStarted { .. } => "compaction_request_started",
+            CompactionRequestCompleted { .. } => "compaction_request_completed",
+            CompactionRequestFailed { .. } => "compaction_request_failed",
+            CompactionInstalled { .. } => "compaction_installed",
+            AgentResultObserved { .. } => "agent_result_observed",
+            ProtocolEventObserved { .. } => "protocol_event_observed",
+            Other { .. } => "other",
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The on-disk bundle format: manifest, event log, payload files (spec §A–§B).
+//!
+//! A [`Bundle`] is read from a directory or built in memory; the reducer asks it for payloads
+//! and never opens files itself.
+
+mod event;
+mod manifest;
+mod payload_ref;
+mod read;
+mod write;
+
+pub use event::*;
+pub use manifest::*;
+pub use payload_ref::*;
+pub use write::BundleWriter;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::error::{Error, ErrorKind};
+
+/// One parsed line of `trace.jsonl`, with its 1-based physical line number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub line: usize,
+    pub event: RawTraceEvent,
+}
+
+/// Where payload bytes come from.
+#[derive(Debug, Clone)]
+pub enum PayloadStore {
+    /// Files under a bundle directory, read on demand.
+    Dir(PathBuf),
+    /// Bytes keyed by the ref's bundle-relative `path`.
+    Memory(BTreeMap<String, Vec<u8>>),
+}
+
+/// A whole bundle. Replay stops at `stop`: upstream reads the log line by line and aborts at the
+/// first unreadable line, after handling every line before it.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub manifest: Manifest,
+    pub events: Vec<EventRecord>,
+    /// The first line that could not be read or parsed, if any; events after it are not kept.
+    pub stop: Option<Error>,
+    pub payloads: PayloadStore,
+}
+
+impl Bundle {
+    /// A bundle held in memory, as the generators and tests build it.
+    pub fn in_memory(manifest: Manifest, events: Vec<RawTraceEvent>, payloads: BTreeMap<String, Vec<u8>>) -> Self {
+        let events = events.into_iter().enumerate().map(|(i, event)| EventRecord { line: i + 1, event }).collect();
+        Bundle { manifest, events, stop: None, payloads: PayloadStore::Memory(payloads) }
+    }
+
+    /// The bytes of a payload file, resolved strictly inside the bundle.
+    pub fn payload_bytes(&self, payload: &RawPayloadRef) -> Result<Vec<u8>, Error> {
+        match &self.payloads {
+            PayloadStore::Dir(dir) => read::payload_file(dir, payload),
+            PayloadStore::Memory(files) => files
+                .get(&payload.path)
+                .cloned()
+                .ok_or_else(|| Error::new(ErrorKind::PayloadOpen(payload.raw_payload_id.clone())).with_detail(format!("no payload file at {}", payload.path))),
+        }
+    }
+
+    /// A payload parsed as JSON (`open payload` / `parse payload` errors as upstream).
+    pub fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
+        let bytes = self.payload_bytes(payload)?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(ErrorKind::PayloadParse(payload.raw_payload_id.clone()))
+                .with_file(&payload.path)
+                .with_detail(e)
+        })
+    }
+
+    /// The bundle directory, when it was read from disk.
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        match &self.payloads {
+            PayloadStore::Dir(dir) => Some(dir),
+            PayloadStore::Memory(_) => None,
+        }
+    }
+}

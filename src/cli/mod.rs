@@ -1,0 +1,46 @@
+//! The command line: argument handling only; the work lives in the library.
+
+mod reduce;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Conformance tooling for Codex rollout-trace bundles (manifest.json, trace.jsonl, payloads/).
+#[derive(Parser)]
+#[command(name = "rollout-conformance", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay a bundle into the reduced graph (state.json), byte for byte what upstream
+    /// `codex debug trace-reduce` writes.
+    Reduce(reduce::ReduceArgs),
+}
+
+/// Exit code for usage and input errors.
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Reduce(args) => reduce::run(args),
+    }
+}
+
+/// Print a replay error: the top-level message first, then its context.
+pub fn print_error(error: &crate::Error) {
+    eprintln!("error: {}", error.message());
+    for line in error.context_lines() {
+        eprintln!("  {line}");
+    }
+}

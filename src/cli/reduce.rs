@@ -1,0 +1,52 @@
+//! `reduce`: write state.json as upstream does.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{print_error, EXIT_ERROR};
+use crate::bundle::REDUCED_STATE_FILE_NAME;
+use crate::reducer::replay_dir;
+
+#[derive(Args)]
+pub struct ReduceArgs {
+    /// The bundle directory (holding manifest.json, trace.jsonl and payloads/).
+    bundle: PathBuf,
+    /// Write the reduced state here instead of BUNDLE/state.json.
+    #[arg(short, long, conflicts_with = "stdout")]
+    output: Option<PathBuf>,
+    /// Print the reduced state (followed by a newline) instead of writing a file.
+    #[arg(long)]
+    stdout: bool,
+}
+
+pub fn run(args: ReduceArgs) -> ExitCode {
+    let replayed = match replay_dir(&args.bundle) {
+        Ok(replayed) => replayed,
+        Err(error) => {
+            print_error(&error);
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let state = replayed.trace.to_state_json();
+    if args.stdout {
+        let mut out = std::io::stdout().lock();
+        return match writeln!(out, "{state}") {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: write to stdout: {e}");
+                ExitCode::from(EXIT_ERROR)
+            }
+        };
+    }
+    let path = args.output.unwrap_or_else(|| args.bundle.join(REDUCED_STATE_FILE_NAME));
+    if let Err(e) = std::fs::write(&path, state) {
+        eprintln!("error: write {}: {e}", path.display());
+        return ExitCode::from(EXIT_ERROR);
+    }
+    println!("{}", path.display());
+    ExitCode::SUCCESS
+}

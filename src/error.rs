@@ -1,0 +1,304 @@
+//! Every error the bundle reader and the reference reducer can raise, in one place.
+//!
+//! `ErrorKind`'s `Display` is upstream's top-level message, byte for byte (spec §E); the text is
+//! data here and nowhere else. `Error` adds where it happened (file, line, seq) and the cause.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The top-level message of a failed replay. Variants marked "ours" have no upstream twin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ErrorKind {
+    // --- bundle / parsing ---
+    /// Upstream prints only the OS error when `manifest.json` cannot be opened.
+    #[error("{0}")]
+    ManifestOpen(String),
+    #[error("read {0}")]
+    ManifestParse(String),
+    #[error("open trace event log {0}")]
+    TraceOpen(String),
+    #[error("read trace event line {0}")]
+    TraceLineRead(usize),
+    #[error("parse trace event line {0}")]
+    TraceLineParse(usize),
+    #[error("open payload {0}")]
+    PayloadOpen(String),
+    #[error("parse payload {0}")]
+    PayloadParse(String),
+    #[error("raw trace event has no reducer implementation")]
+    OtherEvent,
+    /// Ours: upstream panics (aborts the process) when the 240-byte summary cut splits a character.
+    #[error("JSON summary of payload {0} would be cut inside a multi-byte UTF-8 character at byte 240; upstream aborts here (panic)")]
+    SummaryCutInsideCharacter(String),
+    /// A serde message printed without context, as upstream does for typed runtime payloads.
+    #[error("{0}")]
+    Serde(String),
+
+    // --- threads / turns ---
+    #[error("duplicate thread start for {0}")]
+    DuplicateThreadStart(String),
+    #[error("parse thread metadata {0}")]
+    ThreadMetadataParse(String),
+    #[error("trace event referenced unknown thread {0}")]
+    UnknownThread(String),
+    #[error("duplicate codex turn start for {0}")]
+    DuplicateTurnStart(String),
+    #[error("codex turn end for {turn} used thread {thread}, but the turn belongs to {owner}")]
+    TurnEndWrongThread { turn: String, thread: String, owner: String },
+    #[error("codex turn end referenced unknown turn {0}")]
+    TurnEndUnknownTurn(String),
+
+    // --- inference / conversation ---
+    #[error("duplicate inference start for {0}")]
+    DuplicateInferenceStart(String),
+    #[error("inference start {call} referenced unknown codex turn {turn}")]
+    InferenceUnknownTurn { call: String, turn: String },
+    #[error("inference start {call} used thread {thread}, but codex turn {turn} belongs to {owner}")]
+    InferenceWrongThread { call: String, thread: String, turn: String, owner: String },
+    #[error("inference request payload {0} did not contain input")]
+    RequestMissingInput(String),
+    #[error("inference request payload {0} had non-array input")]
+    RequestNonArrayInput(String),
+    #[error("incremental inference request {call} referenced unknown previous_response_id {response}")]
+    UnknownPreviousResponse { call: String, response: String },
+    #[error("incremental inference request {call} recorded previous_response_id {recorded}, but payload previous_response_id was {payload}")]
+    PreviousResponseMismatch { call: String, recorded: String, payload: String },
+    #[error("incremental inference request {call} recorded untraced prefix for traced previous_response_id {response}")]
+    UntracedPrefixForTracedResponse { call: String, response: String },
+    #[error("model conversation mismatch while reducing turn {turn} for thread {thread} at item index {index}: existing item {item} does not match the current model payload item")]
+    ConversationMismatch { turn: String, thread: String, index: usize, item: String },
+    #[error("model-visible call id {0} was reused with different content")]
+    CallIdReused(String),
+    #[error("model item in payload {0} did not contain a string type")]
+    ItemWithoutType(String),
+    #[error("unsupported model item type {item_type} in payload {payload}")]
+    UnsupportedItemType { item_type: String, payload: String },
+    #[error("message item in payload {0} did not contain a string role")]
+    MessageWithoutRole(String),
+    #[error("unsupported message role {role} in payload {payload}")]
+    UnsupportedRole { role: String, payload: String },
+    #[error("failed to parse agent_message item in payload {0}")]
+    AgentMessageParse(String),
+    #[error("agent_message item in payload {0} contained no content")]
+    AgentMessageEmpty(String),
+    #[error("reasoning item in payload {payload} had non-array {key}")]
+    ReasoningNonArray { payload: String, key: &'static str },
+    #[error("reasoning item in payload {payload} had {key} entry without string type")]
+    ReasoningEntryWithoutType { payload: String, key: &'static str },
+    #[error("reasoning item in payload {payload} had unsupported content type {entry_type}")]
+    ReasoningUnsupportedContent { payload: String, entry_type: String },
+    #[error("reasoning item in payload {payload} had unsupported summary type {entry_type}")]
+    ReasoningUnsupportedSummary { payload: String, entry_type: String },
+    #[error("reasoning item in payload {payload} had {key} entry without string text")]
+    ReasoningEntryWithoutText { payload: String, key: &'static str },
+    #[error("reasoning item in payload {0} had non-string encrypted_content")]
+    ReasoningNonStringEncrypted(String),
+    #[error("reasoning item in payload {0} contained no content, summary, or encrypted_content")]
+    ReasoningEmpty(String),
+    #[error("compaction item in payload {0} did not contain string encrypted_content")]
+    CompactionItemWithoutEncrypted(String),
+    #[error("inference completion referenced unknown call {0}")]
+    CompletionUnknownCall(String),
+    #[error("inference response payload {0} did not contain output_items")]
+    ResponseWithoutOutputItems(String),
+
+    // --- compaction ---
+    #[error("duplicate compaction request start for {0}")]
+    DuplicateCompactionRequest(String),
+    #[error("compaction request {request} referenced unknown codex turn {turn}")]
+    CompactionRequestUnknownTurn { request: String, turn: String },
+    #[error("compaction request {request} used thread {thread}, but codex turn {turn} belongs to {owner}")]
+    CompactionRequestWrongThread { request: String, thread: String, turn: String, owner: String },
+    #[error("compaction request completion referenced unknown request {0}")]
+    CompactionCompletionUnknownRequest(String),
+    #[error("compaction request {request} completion used compaction {completion}, but start used {start}")]
+    CompactionIdMismatch { request: String, completion: String, start: String },
+    #[error("compaction installed event {0} did not include a thread id")]
+    CompactionInstallWithoutThread(String),
+    #[error("compaction installed event {0} did not include a codex turn id")]
+    CompactionInstallWithoutTurn(String),
+    #[error("duplicate compaction install for {0}")]
+    DuplicateCompactionInstall(String),
+    #[error("compaction install {compaction} referenced unknown codex turn {turn}")]
+    CompactionInstallUnknownTurn { compaction: String, turn: String },
+    #[error("compaction install {compaction} used thread {thread}, but codex turn {turn} belongs to {owner}")]
+    CompactionInstallWrongThread { compaction: String, thread: String, turn: String, owner: String },
+    #[error("compaction checkpoint payload {payload} did not contain array {key}")]
+    CheckpointWithoutArray { payload: String, key: &'static str },
+
+    // --- code cells ---
+    #[error("{event} {runtime_cell} did not include a thread id")]
+    CodeCellWithoutThread { event: &'static str, runtime_cell: String },
+    #[error("{event} {runtime_cell} referenced unknown Codex turn {turn}")]
+    CodeCellUnknownEnvelopeTurn { event: &'static str, runtime_cell: String, turn: String },
+    #[error("runtime code cell {runtime_cell} in thread {thread} mapped to both {first} and {second}")]
+    RuntimeCellRemapped { runtime_cell: String, thread: String, first: String, second: String },
+    #[error("duplicate code cell start for {0}")]
+    DuplicateCodeCellStart(String),
+    #[error("code cell start {0} did not include a Codex turn id")]
+    CodeCellStartWithoutTurn(String),
+    #[error("code cell start referenced unknown thread {0}")]
+    CodeCellStartUnknownThread(String),
+    #[error("code cell start referenced unknown Codex turn {0}")]
+    CodeCellStartUnknownTurn(String),
+    #[error("code cell start used thread {thread}, but Codex turn {turn} belongs to {owner}")]
+    CodeCellStartWrongThread { thread: String, turn: String, owner: String },
+    #[error("{event} referenced unknown runtime cell {runtime_cell} in thread {thread}")]
+    UnknownRuntimeCell { event: &'static str, runtime_cell: String, thread: String },
+    #[error("code cell {code_cell} referenced model-visible call {call}, but no custom tool call item was observed")]
+    CodeCellWithoutSourceItem { code_cell: String, call: String },
+    #[error("{event} referenced unknown cell {code_cell}")]
+    CodeCellUnknownCell { event: &'static str, code_cell: String },
+
+    // --- tools / terminals / MCP ---
+    #[error("duplicate tool call start for {0}")]
+    DuplicateToolCallStart(String),
+    #[error("duplicate tool call for model-visible call id {0}")]
+    DuplicateModelVisibleCall(String),
+    #[error("multiple tool calls matched model-visible call id {0}")]
+    MultipleToolCallsMatched(String),
+    #[error("tool call start did not include thread or Codex turn context")]
+    ToolStartWithoutContext,
+    #[error("tool call start referenced unknown Codex turn {0}")]
+    ToolStartUnknownTurn(String),
+    #[error("tool call start referenced unknown thread {0}")]
+    ToolStartUnknownThread(String),
+    #[error("tool call start used thread {thread}, but Codex turn {turn} belongs to {owner}")]
+    ToolStartWrongThread { thread: String, turn: String, owner: String },
+    #[error("code-mode nested tool referenced unknown runtime cell {runtime_cell} in thread {thread}")]
+    NestedToolUnknownRuntimeCell { runtime_cell: String, thread: String },
+    #[error("wait tool request payload {0} did not contain function arguments")]
+    WaitWithoutArguments(String),
+    #[error("wait tool request payload {0} had invalid JSON arguments")]
+    WaitInvalidArguments(String),
+    #[error("wait tool request payload {0} did not contain cell_id")]
+    WaitWithoutCellId(String),
+    #[error("parse terminal invocation payload {0} as dispatch payload")]
+    TerminalInvocationParse(String),
+    #[error("MCP correlation referenced unknown tool call {0}")]
+    McpUnknownToolCall(String),
+    #[error("duplicate MCP correlation for tool call {0}")]
+    DuplicateMcpCorrelation(String),
+    #[error("tool runtime start referenced unknown call {0}")]
+    RuntimeStartUnknownCall(String),
+    #[error("tool runtime end referenced unknown call {0}")]
+    RuntimeEndUnknownCall(String),
+    #[error("tool runtime start would create a second terminal operation for {0}")]
+    SecondTerminalOperation(String),
+    #[error("parse terminal runtime start payload {0}")]
+    TerminalRuntimeStartParse(String),
+    #[error("parse exec terminal response {0}")]
+    ExecResponseParse(String),
+    #[error("parse write_stdin terminal response {payload} as protocol payload ({protocol_error}) or dispatch payload")]
+    WriteStdinResponseParse { payload: String, protocol_error: String },
+    #[error("terminal operation {operation} changed process id from {from} to {to}")]
+    ProcessIdChanged { operation: String, from: String, to: String },
+    #[error("terminal session {terminal} belongs to thread {owner}, not {thread}")]
+    TerminalSessionWrongThread { terminal: String, owner: String, thread: String },
+    #[error("tool call end referenced unknown call {0}")]
+    ToolEndUnknownCall(String),
+    #[error("terminal end referenced unknown operation {0}")]
+    TerminalEndUnknownOperation(String),
+
+    // --- agents ---
+    #[error("sub-agent activity {activity} does not match tool call kind {kind}")]
+    ActivityKindMismatch { activity: &'static str, kind: String },
+    #[error("agent activity tool call {0} missing invocation payload")]
+    ActivityMissingInvocation(String),
+    #[error("agent activity tool call {tool} referenced missing invocation payload {payload}")]
+    ActivityUnregisteredInvocation { tool: String, payload: String },
+    #[error("agent activity tool call {0} missing function arguments")]
+    ActivityMissingArguments(String),
+    #[error("parse agent activity tool call {0} arguments")]
+    ActivityArgumentsParse(String),
+    #[error("agent edge referenced unknown thread {0}")]
+    AgentEdgeUnknownThread(String),
+    #[error("agent edge referenced unknown tool call {0}")]
+    AgentEdgeUnknownToolCall(String),
+    #[error("pending interaction edge {0} was observed with conflicting delivery data")]
+    PendingEdgeConflict(String),
+    #[error("interaction edge {0} was observed with conflicting endpoints")]
+    EdgeEndpointConflict(String),
+    #[error("non-spawn interaction edge {0} carried a spawn fallback target")]
+    NonSpawnFallback(String),
+
+    // --- ours: reading a bundle safely ---
+    /// Ours: upstream would read the file wherever the path points; we refuse to leave the bundle.
+    #[error("open payload {0}")]
+    PayloadOutsideBundle(String),
+}
+
+/// A located error: upstream's message plus where it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    /// The file being read (`trace.jsonl`, a payload file, `manifest.json`).
+    pub file: Option<PathBuf>,
+    /// 1-based line of `trace.jsonl` whose event failed.
+    pub line: Option<usize>,
+    pub seq: Option<u64>,
+    /// The underlying cause (a serde or OS message), printed after the top-level message.
+    pub detail: Option<String>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind) -> Self {
+        Error { kind, file: None, line: None, seq: None, detail: None }
+    }
+
+    pub fn with_detail(mut self, detail: impl fmt::Display) -> Self {
+        self.detail = Some(detail.to_string());
+        self
+    }
+
+    pub fn with_file(mut self, file: impl Into<PathBuf>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    /// Attach the event position unless an inner layer already did.
+    pub fn at_event(mut self, line: usize, seq: u64) -> Self {
+        self.line.get_or_insert(line);
+        self.seq.get_or_insert(seq);
+        self
+    }
+
+    /// The top-level message alone: what upstream tests match and `expected-error.txt` holds.
+    pub fn message(&self) -> String {
+        self.kind.to_string()
+    }
+
+    /// The context lines after the top-level message: cause, file, line, seq.
+    pub fn context_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(detail) = &self.detail {
+            lines.push(format!("caused by: {detail}"));
+        }
+        if let Some(file) = &self.file {
+            lines.push(format!("file: {}", file.display()));
+        }
+        if let Some(line) = self.line {
+            lines.push(format!("line: {line}"));
+        }
+        if let Some(seq) = self.seq {
+            lines.push(format!("seq: {seq}"));
+        }
+        lines
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.kind, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,205 @@
+//! The reduced graph (`state.json`), serde-identical to upstream (spec §C).
+//!
+//! Field order is declaration order; maps are `BTreeMap` (lexicographic keys); `Option` fields
+//! serialize as `null` except `ConversationItem::agent_message`, which is omitted when absent.
+
+mod conversation;
+mod runtime;
+
+pub use conversation::*;
+pub use runtime::*;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::bundle::{
+    CodeCellRuntimeStatus, ExecutionStatus, RawPayloadKind, RawPayloadRef, RolloutStatus, ToolCallKind, ToolCallSummary,
+};
+
+pub const REDUCED_TRACE_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutTrace {
+    pub schema_version: u32,
+    pub trace_id: String,
+    pub rollout_id: String,
+    pub started_at_unix_ms: i64,
+    pub ended_at_unix_ms: Option<i64>,
+    pub status: RolloutStatus,
+    pub root_thread_id: String,
+    pub threads: BTreeMap<String, AgentThread>,
+    pub codex_turns: BTreeMap<String, CodexTurn>,
+    pub conversation_items: BTreeMap<String, ConversationItem>,
+    pub inference_calls: BTreeMap<String, InferenceCall>,
+    pub code_cells: BTreeMap<String, CodeCell>,
+    pub tool_calls: BTreeMap<String, ToolCall>,
+    pub terminal_sessions: BTreeMap<String, TerminalSession>,
+    pub terminal_operations: BTreeMap<String, TerminalOperation>,
+    pub compactions: BTreeMap<String, Compaction>,
+    pub compaction_requests: BTreeMap<String, CompactionRequest>,
+    pub interaction_edges: BTreeMap<String, InteractionEdge>,
+    pub raw_payloads: BTreeMap<String, RawPayloadRef>,
+}
+
+impl RolloutTrace {
+    /// The empty trace a replay starts from.
+    pub fn new(trace_id: String, rollout_id: String, root_thread_id: String, started_at_unix_ms: i64) -> Self {
+        RolloutTrace {
+            schema_version: REDUCED_TRACE_SCHEMA_VERSION,
+            trace_id,
+            rollout_id,
+            started_at_unix_ms,
+            ended_at_unix_ms: None,
+            status: RolloutStatus::Running,
+            root_thread_id,
+            threads: BTreeMap::new(),
+            codex_turns: BTreeMap::new(),
+            conversation_items: BTreeMap::new(),
+            inference_calls: BTreeMap::new(),
+            code_cells: BTreeMap::new(),
+            tool_calls: BTreeMap::new(),
+            terminal_sessions: BTreeMap::new(),
+            terminal_operations: BTreeMap::new(),
+            compactions: BTreeMap::new(),
+            compaction_requests: BTreeMap::new(),
+            interaction_edges: BTreeMap::new(),
+            raw_payloads: BTreeMap::new(),
+        }
+    }
+
+    /// `state.json` as upstream writes it: pretty JSON, two-space indent, no trailing newline.
+    pub fn to_state_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the reduced model always serializes")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionWindow {
+    pub started_at_unix_ms: i64,
+    pub started_seq: u64,
+    pub ended_at_unix_ms: Option<i64>,
+    pub ended_seq: Option<u64>,
+    pub status: ExecutionStatus,
+}
+
+impl ExecutionWindow {
+    pub fn running(started_at_unix_ms: i64, started_seq: u64) -> Self {
+        ExecutionWindow { started_at_unix_ms, started_seq, ended_at_unix_ms: None, ended_seq: None, status: ExecutionStatus::Running }
+    }
+
+    pub fn end(&mut self, at_unix_ms: i64, seq: u64, status: ExecutionStatus) {
+        self.ended_at_unix_ms = Some(at_unix_ms);
+        self.ended_seq = Some(seq);
+        self.status = status;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentThread {
+    pub thread_id: String,
+    pub agent_path: String,
+    pub nickname: Option<String>,
+    pub origin: AgentOrigin,
+    pub execution: ExecutionWindow,
+    pub default_model: Option<String>,
+    pub conversation_item_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentOrigin {
+    Root,
+    Spawned { parent_thread_id: String, spawn_edge_id: String, task_name: String, agent_role: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodexTurn {
+    pub codex_turn_id: String,
+    pub thread_id: String,
+    pub execution: ExecutionWindow,
+    pub input_item_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferenceCall {
+    pub inference_call_id: String,
+    pub thread_id: String,
+    pub codex_turn_id: String,
+    pub execution: ExecutionWindow,
+    pub model: String,
+    pub provider_name: String,
+    pub response_id: Option<String>,
+    pub upstream_request_id: Option<String>,
+    pub request_item_ids: Vec<String>,
+    pub response_item_ids: Vec<String>,
+    pub tool_call_ids_started_by_response: Vec<String>,
+    pub usage: Option<TokenUsage>,
+    pub raw_request_payload_id: String,
+    pub raw_response_payload_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenUsage {
+    pub input_tokens: u64,
+    pub cached_input_tokens: u64,
+    #[serde(default)]
+    pub cache_write_input_tokens: u64,
+    pub output_tokens: u64,
+    pub reasoning_output_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compaction {
+    pub compaction_id: String,
+    pub thread_id: String,
+    pub codex_turn_id: String,
+    pub installed_at_unix_ms: i64,
+    pub marker_item_id: String,
+    pub request_ids: Vec<String>,
+    pub input_item_ids: Vec<String>,
+    pub replacement_item_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompactionRequest {
+    pub compaction_request_id: String,
+    pub compaction_id: String,
+    pub thread_id: String,
+    pub codex_turn_id: String,
+    pub execution: ExecutionWindow,
+    pub model: String,
+    pub provider_name: String,
+    pub raw_request_payload_id: String,
+    pub raw_response_payload_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InteractionEdge {
+    pub edge_id: String,
+    pub kind: InteractionEdgeKind,
+    pub source: TraceAnchor,
+    pub target: TraceAnchor,
+    pub started_at_unix_ms: i64,
+    pub ended_at_unix_ms: Option<i64>,
+    pub carried_item_ids: Vec<String>,
+    pub carried_raw_payload_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionEdgeKind {
+    SpawnAgent,
+    AssignAgentTask,
+    SendMessage,
+    AgentResult,
+    CloseAgent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TraceAnchor {
+    ConversationItem { item_id: String },
+    ToolCall { tool_call_id: String },
+    Thread { thread_id: String },
+}

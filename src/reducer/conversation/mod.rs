@@ -1,0 +1,27 @@
+//! Conversation reconciliation: normalizing model items and choosing which stored item each one
+//! is (spec §D.4).
+
+pub mod normalize;
+mod reconcile;
+
+pub use reconcile::{Mode, Pass};
+
+use super::Replay;
+
+impl Replay<'_> {
+    /// Append ids to the thread's `conversation_item_ids`, which never repeats an id.
+    pub(super) fn append_thread_items(&mut self, thread_id: &str, ids: &[String]) {
+        let Some(thread) = self.trace.threads.get_mut(thread_id) else { return };
+        let seen = self.index.thread_items.entry(thread_id.to_owned()).or_default();
+        let mut appended = Vec::new();
+        for id in ids {
+            if seen.insert(id.clone()) {
+                thread.conversation_item_ids.push(id.clone());
+                appended.push(id);
+            }
+        }
+        for id in appended {
+            self.note_thread_item(thread_id, id);
+        }
+    }
+}

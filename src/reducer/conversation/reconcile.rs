@@ -1,0 +1,227 @@
+//! Reconcile passes (§D.4.2–§D.4.3): reuse a stored item or create one, then link it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::normalize::NormalizedItem;
+use crate::error::{Error, ErrorKind};
+use crate::model::{
+    ConversationBody, ConversationItem, ConversationItemKind as Kind, ConversationPart as Part, ProducerRef,
+};
+use crate::reducer::Replay;
+
+/// How a pass chooses between reusing a stored item and creating one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Full requests: reuse by position, else the first unused match anywhere in `previous`.
+    FullSnapshot,
+    /// Incremental deltas and responses: the position must match, or is past the end (new item).
+    AppendOnly,
+    /// Compaction checkpoints: the first unused match among the candidates, else new.
+    Detached,
+}
+
+/// One reconcile pass over a list of normalized items.
+pub struct Pass<'a> {
+    pub thread_id: &'a str,
+    pub codex_turn_id: &'a str,
+    pub wall: i64,
+    pub mode: Mode,
+    pub previous: &'a [String],
+    pub start_index: usize,
+    pub producers: Vec<ProducerRef>,
+}
+
+impl<'a> Pass<'a> {
+    pub fn new(thread_id: &'a str, codex_turn_id: &'a str, wall: i64, mode: Mode, previous: &'a [String], start_index: usize) -> Self {
+        Pass { thread_id, codex_turn_id, wall, mode, previous, start_index, producers: Vec::new() }
+    }
+
+    /// The producers appended to every item this pass chooses.
+    pub fn producing(mut self, producers: Vec<ProducerRef>) -> Self {
+        self.producers = producers;
+        self
+    }
+}
+
+/// A key such that two items match (§D.4.2) exactly when their keys are equal.
+///
+/// Matching compares role, channel, kind, call id, agent routing and the body, with JSON parts
+/// compared by summary only. Reasoning with encrypted content matches on its first encoded part
+/// alone; the merge never changes that part, so the key of a stored item is stable.
+pub fn match_key(item: &NormalizedItem) -> String {
+    let header = (&item.role, &item.channel, &item.kind, &item.call_id, &item.agent_message);
+    let first_encoded = item.parts.iter().find(|part| matches!(part, Part::Encoded { .. }));
+    match (item.kind, first_encoded) {
+        (Kind::Reasoning, Some(encoded)) => format!("{header:?}|encoded|{encoded:?}"),
+        _ => {
+            let body: Vec<String> = item
+                .parts
+                .iter()
+                .map(|part| match part {
+                    Part::Json { summary, .. } => format!("Json({summary:?})"),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            format!("{header:?}|body|{body:?}")
+        }
+    }
+}
+
+fn stored_as_normalized(item: &ConversationItem) -> NormalizedItem {
+    NormalizedItem {
+        role: item.role,
+        channel: item.channel,
+        kind: item.kind,
+        parts: item.body.parts.clone(),
+        call_id: item.call_id.clone(),
+        agent_message: item.agent_message.clone(),
+    }
+}
+
+/// Equality by the general rule: parts pairwise equal, JSON parts by summary.
+fn same_body(a: &[Part], b: &[Part]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|pair| match pair {
+            (Part::Json { summary: x, .. }, Part::Json { summary: y, .. }) => x == y,
+            (x, y) => x == y,
+        })
+}
+
+/// Re-sighting of reasoning with the same encrypted identity: the first readable text and
+/// summary win; the stored encoded parts stay.
+fn merge_reasoning(stored: &[Part], incoming: &[Part]) -> Option<Vec<Part>> {
+    if same_body(stored, incoming) {
+        return None;
+    }
+    let texts = |parts: &[Part]| parts.iter().filter(|p| matches!(p, Part::Text { .. })).cloned().collect::<Vec<_>>();
+    let summaries = |parts: &[Part]| parts.iter().filter(|p| matches!(p, Part::Summary { .. })).cloned().collect::<Vec<_>>();
+    let (stored_texts, stored_summaries) = (texts(stored), summaries(stored));
+    if !stored_texts.is_empty() && !stored_summaries.is_empty() {
+        return None;
+    }
+    let mut merged = if stored_texts.is_empty() { texts(incoming) } else { stored_texts };
+    merged.extend(if stored_summaries.is_empty() { summaries(incoming) } else { stored_summaries });
+    merged.extend(stored.iter().filter(|p| matches!(p, Part::Encoded { .. })).cloned());
+    Some(merged)
+}
+
+impl Replay<'_> {
+    /// Run one pass; returns the chosen ids in input order. Flushes queued code-cell starts after.
+    pub(in crate::reducer) fn reconcile(&mut self, pass: Pass, items: Vec<NormalizedItem>) -> Result<Vec<String>, Error> {
+        let mut chosen_ids = Vec::with_capacity(items.len());
+        let mut used: HashSet<String> = HashSet::new();
+        // Built on the first search only: most full requests reuse every item by position.
+        let mut previous_by_key: Option<HashMap<String, Vec<usize>>> = None;
+        for (offset, item) in items.into_iter().enumerate() {
+            let index = pass.start_index + offset;
+            self.check_call_id(pass.thread_id, &item)?;
+            let key = match_key(&item);
+            let positional = pass.previous.get(index).filter(|id| self.stored_key(id) == key);
+            let chosen = match pass.mode {
+                Mode::FullSnapshot | Mode::Detached => {
+                    let reused = match (pass.mode, positional) {
+                        (Mode::FullSnapshot, Some(id)) => Some(id.clone()),
+                        _ => {
+                            let by_key = previous_by_key.get_or_insert_with(|| {
+                                let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+                                for (position, id) in pass.previous.iter().enumerate() {
+                                    by_key.entry(self.stored_key(id)).or_default().push(position);
+                                }
+                                by_key
+                            });
+                            by_key
+                                .get(&key)
+                                .and_then(|positions| positions.iter().map(|&p| &pass.previous[p]).find(|id| !used.contains(*id)))
+                                .cloned()
+                        }
+                    };
+                    match reused {
+                        Some(id) => id,
+                        None => self.create_item(&pass, &item),
+                    }
+                }
+                Mode::AppendOnly => match (pass.previous.get(index), positional) {
+                    (None, _) => self.create_item(&pass, &item),
+                    (Some(_), Some(id)) => id.clone(),
+                    (Some(existing), None) => {
+                        return Err(ErrorKind::ConversationMismatch {
+                            turn: pass.codex_turn_id.to_owned(),
+                            thread: pass.thread_id.to_owned(),
+                            index,
+                            item: existing.clone(),
+                        }
+                        .into())
+                    }
+                },
+            };
+            used.insert(chosen.clone());
+            self.sighted(&pass, &chosen, &item)?;
+            chosen_ids.push(chosen);
+        }
+        self.flush_code_cell_starts()?;
+        Ok(chosen_ids)
+    }
+
+    /// Every same-thread item with this call id and kind must match a new sighting. Matching is
+    /// an equivalence and each stored item passed this check, so the first one stands for all.
+    fn check_call_id(&self, thread_id: &str, item: &NormalizedItem) -> Result<(), Error> {
+        let Some(call_id) = &item.call_id else { return Ok(()) };
+        let Some(existing) = self.index.items_with_call(thread_id, call_id, item.kind).and_then(|ids| ids.first()) else {
+            return Ok(());
+        };
+        if self.stored_key(existing) != match_key(item) {
+            return Err(ErrorKind::CallIdReused(call_id.clone()).into());
+        }
+        Ok(())
+    }
+
+    fn stored_key(&self, item_id: &str) -> String {
+        self.trace.conversation_items.get(item_id).map(|item| match_key(&stored_as_normalized(item))).unwrap_or_default()
+    }
+
+    pub(in crate::reducer) fn create_item(&mut self, pass: &Pass, item: &NormalizedItem) -> String {
+        let item_id = format!("conversation_item:{}", self.next_item);
+        self.next_item += 1;
+        let stored = ConversationItem {
+            item_id: item_id.clone(),
+            thread_id: pass.thread_id.to_owned(),
+            codex_turn_id: Some(pass.codex_turn_id.to_owned()),
+            first_seen_at_unix_ms: pass.wall,
+            role: item.role,
+            channel: item.channel,
+            kind: item.kind,
+            agent_message: item.agent_message.clone(),
+            body: ConversationBody { parts: item.parts.clone() },
+            call_id: item.call_id.clone(),
+            produced_by: pass.producers.clone(),
+        };
+        if let Some(call_id) = &item.call_id {
+            self.index.add_item_with_call(pass.thread_id, call_id, item.kind, &item_id);
+            if item.kind == Kind::CustomToolCall {
+                self.note_code_cell_source(pass.thread_id, call_id);
+            }
+        }
+        self.note_agent_result_candidate(&stored);
+        self.trace.conversation_items.insert(item_id.clone(), stored);
+        item_id
+    }
+
+    /// The steps every chosen item goes through, in upstream's order.
+    fn sighted(&mut self, pass: &Pass, item_id: &str, item: &NormalizedItem) -> Result<(), Error> {
+        let stored = self.trace.conversation_items.get_mut(item_id).expect("chosen items exist");
+        if item.kind == Kind::Reasoning {
+            if let Some(merged) = merge_reasoning(&stored.body.parts, &item.parts) {
+                stored.body.parts = merged;
+            }
+        }
+        for producer in &pass.producers {
+            if !stored.produced_by.contains(producer) {
+                stored.produced_by.push(producer.clone());
+            }
+        }
+        self.link_item_to_tool(item_id)?;
+        self.link_code_cell_output(item_id);
+        self.resolve_pending_edge_for_item(item_id)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! Lookups kept in step with the reduced state, so that replay never scans every item or call.
+//!
+//! Upstream finds things by iterating its maps; each index here reproduces that iteration order:
+//! `BTreeSet<String>` for "first/last in lexicographic id order", `Vec` for list order.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::model::ConversationItemKind;
+
+/// Items of one thread with one model-visible call id and one kind.
+pub type CallKey = (String, String, ConversationItemKind);
+
+#[derive(Debug, Default)]
+pub struct Index {
+    /// `(thread, call_id, kind) → item ids`: the call-id consistency check, code-cell source and
+    /// output lookups, and the model-visible items a tool finds at start.
+    pub items_by_call: HashMap<CallKey, BTreeSet<String>>,
+    /// Per thread, the ids already in `conversation_item_ids`, which never repeats an id.
+    pub thread_items: HashMap<String, HashSet<String>>,
+    /// `model_visible_call_id → tool call ids`, searched across all threads.
+    pub tools_by_model_visible_call: HashMap<String, Vec<String>>,
+    /// `item id → inference calls whose response_item_ids contain it` (id order).
+    pub inferences_by_response_item: HashMap<String, BTreeSet<String>>,
+    /// `(thread, response_id) → inference calls` (id order), for `previous_response_id`.
+    pub inferences_by_response_id: HashMap<(String, String), BTreeSet<String>>,
+    /// `turn → inference calls`, closed when the turn ends.
+    pub inferences_by_turn: HashMap<String, Vec<String>>,
+    /// `turn → materialized code cells`, terminated when the turn fails or is interrupted.
+    pub code_cells_by_turn: HashMap<String, Vec<String>>,
+    /// `code_cell_id → tools whose requester names it` (id order), for backfill when a queued cell
+    /// materializes after its nested tools started.
+    pub tools_by_requester_cell: HashMap<String, BTreeSet<String>>,
+    /// `(thread, model-visible call id) → queued code-cell starts` waiting for that source item.
+    pub code_cell_starts_by_source: HashMap<(String, String), Vec<String>>,
+    /// Queued starts whose source item now exists; the next flush materializes them.
+    pub ready_code_cell_starts: BTreeSet<String>,
+    /// `compaction_id → compaction requests` (id order), for `request_ids` at install.
+    pub compaction_requests_by_compaction: HashMap<String, BTreeSet<String>>,
+}
+
+impl Index {
+    pub fn items_with_call(&self, thread: &str, call_id: &str, kind: ConversationItemKind) -> Option<&BTreeSet<String>> {
+        self.items_by_call.get(&(thread.to_owned(), call_id.to_owned(), kind))
+    }
+
+    pub fn add_item_with_call(&mut self, thread: &str, call_id: &str, kind: ConversationItemKind, item_id: &str) {
+        self.items_by_call
+            .entry((thread.to_owned(), call_id.to_owned(), kind))
+            .or_default()
+            .insert(item_id.to_owned());
+    }
+
+    /// Record that `inference`'s response items are now `new` instead of `old`.
+    pub fn set_response_items(&mut self, inference: &str, old: &[String], new: &[String]) {
+        for item in old {
+            if let Some(set) = self.inferences_by_response_item.get_mut(item) {
+                set.remove(inference);
+            }
+        }
+        for item in new {
+            self.inferences_by_response_item.entry(item.clone()).or_default().insert(inference.to_owned());
+        }
+    }
+
+    /// Record that `inference` in `thread` now has `new` as its response id instead of `old`.
+    pub fn set_response_id(&mut self, thread: &str, inference: &str, old: Option<&str>, new: Option<&str>) {
+        if let Some(old) = old {
+            if let Some(set) = self.inferences_by_response_id.get_mut(&(thread.to_owned(), old.to_owned())) {
+                set.remove(inference);
+            }
+        }
+        if let Some(new) = new {
+            self.inferences_by_response_id
+                .entry((thread.to_owned(), new.to_owned()))
+                .or_default()
+                .insert(inference.to_owned());
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Inference lifecycle and the request/response side of the conversation (§D.4.4–§D.6).
+
+use serde_json::Value;
+
+use super::conversation::normalize::{normalize_items, NormalizedItem};
+use super::conversation::{Mode, Pass};
+use super::{Ctx, Replay};
+use crate::bundle::{ExecutionStatus, InferenceRequestInputMode, RawPayload, RawPayloadRef};
+use crate::error::{Error, ErrorKind};
+use crate::model::{ExecutionWindow, InferenceCall, ProducerRef, TokenUsage};
+
+/// How an inference ended.
+pub enum Outcome {
+    Completed { response_id: Option<String> },
+    Failed,
+    Cancelled,
+}
+
+impl Replay<'_> {
+    pub(super) fn inference_started(&mut self, ctx: Ctx, payload: &RawPayload) -> Result<(), Error> {
+        let RawPayload::InferenceStarted {
+            inference_call_id,
+            thread_id,
+            codex_turn_id,
+            model,
+            provider_name,
+            request_payload,
+            request_input_mode,
+        } = payload
+        else {
+            unreachable!("dispatched on inference_started")
+        };
+        if self.trace.inference_calls.contains_key(inference_call_id) {
+            return Err(ErrorKind::DuplicateInferenceStart(inference_call_id.clone()).into());
+        }
+        let turn = self.trace.codex_turns.get(codex_turn_id).ok_or_else(|| ErrorKind::InferenceUnknownTurn {
+            call: inference_call_id.clone(),
+            turn: codex_turn_id.clone(),
+        })?;
+        if &turn.thread_id != thread_id {
+            return Err(ErrorKind::InferenceWrongThread {
+                call: inference_call_id.clone(),
+                thread: thread_id.clone(),
+                turn: codex_turn_id.clone(),
+                owner: turn.thread_id.clone(),
+            }
+            .into());
+        }
+        // The request is reduced before the call exists, so a pass never sees its own call.
+        let request_item_ids = self.reduce_request(
+            ctx,
+            inference_call_id,
+            thread_id,
+            codex_turn_id,
+            request_payload,
+            request_input_mode.as_ref(),
+        )?;
+        if !self.trace.threads.contains_key(thread_id) {
+            return Err(Self::unknown_thread(thread_id));
+        }
+        self.append_thread_items(thread_id, &request_item_ids);
+        self.snapshots.insert(thread_id.clone(), request_item_ids.clone());
+        self.index.inferences_by_turn.entry(codex_turn_id.clone()).or_default().push(inference_call_id.clone());
+        let call = InferenceCall {
+            inference_call_id: inference_call_id.clone(),
+            thread_id: thread_id.clone(),
+            codex_turn_id: codex_turn_id.clone(),
+            execution: ExecutionWindow::running(ctx.wall, ctx.seq),
+            model: model.clone(),
+            provider_name: provider_name.clone(),
+            response_id: None,
+            upstream_request_id: None,
+            request_item_ids,
+            response_item_ids: Vec::new(),
+            tool_call_ids_started_by_response: Vec::new(),
+            usage: None,
+            raw_request_payload_id: request_payload.raw_payload_id.clone(),
+            raw_response_payload_id: None,
+        };
+        self.trace.inference_calls.insert(inference_call_id.clone(), call);
+        Ok(())
+    }
+
+    /// The request items, as ids: a full snapshot, or a prior call's items plus a delta.
+    fn reduce_request(
+        &mut self,
+        ctx: Ctx,
+        call: &str,
+        thread_id: &str,
+        turn: &str,
+        request_payload: &RawPayloadRef,
+        mode: Option<&InferenceRequestInputMode>,
+    ) -> Result<Vec<String>, Error> {
+        let (items, payload_previous) = self.request_input(request_payload)?;
+        let pass = |mode, previous, start_index| Pass::new(thread_id, turn, ctx.wall, mode, previous, start_index);
+        let payload_id_text = |id: &Option<String>| match id {
+            Some(id) => format!("Some({id:?})"),
+            None => "None".to_owned(),
+        };
+        let incremental_from = match mode {
+            None => payload_previous.clone(),
+            Some(InferenceRequestInputMode::FullSnapshot) => None,
+            Some(
+                InferenceRequestInputMode::Incremental { previous_response_id }
+                | InferenceRequestInputMode::IncrementalWithUntracedPrefix { previous_response_id, .. },
+            ) => {
+                if payload_previous.as_ref() != Some(previous_response_id) {
+                    return Err(ErrorKind::PreviousResponseMismatch {
+                        call: call.to_owned(),
+                        recorded: previous_response_id.clone(),
+                        payload: payload_id_text(&payload_previous),
+                    }
+                    .into());
+                }
+                Some(previous_response_id.clone())
+            }
+        };
+        if let Some(InferenceRequestInputMode::IncrementalWithUntracedPrefix { previous_response_id, prefix_payload }) = mode {
+            if self.inference_with_response_id(thread_id, previous_response_id).is_some() {
+                return Err(ErrorKind::UntracedPrefixForTracedResponse {
+                    call: call.to_owned(),
+                    response: previous_response_id.clone(),
+                }
+                .into());
+            }
+            let (prefix_items, _) = self.request_input(prefix_payload)?;
+            let snapshot = self.snapshots.get(thread_id).cloned().unwrap_or_default();
+            let prefix = self.reconcile(pass(Mode::FullSnapshot, &snapshot, 0), prefix_items)?;
+            let delta = self.reconcile(pass(Mode::AppendOnly, &prefix, prefix.len()), items)?;
+            return Ok(prefix.into_iter().chain(delta).collect());
+        }
+        match incremental_from {
+            Some(previous_response_id) => {
+                let prior = self.inference_with_response_id(thread_id, &previous_response_id).ok_or_else(|| {
+                    ErrorKind::UnknownPreviousResponse { call: call.to_owned(), response: previous_response_id.clone() }
+                })?;
+                let prior = &self.trace.inference_calls[&prior];
+                let prefix: Vec<String> = prior.request_item_ids.iter().chain(&prior.response_item_ids).cloned().collect();
+                // The delta is compared with the thread's current snapshot, not with the prefix.
+                let snapshot = self.snapshots.get(thread_id).cloned().unwrap_or_default();
+                let delta = self.reconcile(pass(Mode::AppendOnly, &snapshot, prefix.len()), items)?;
+                Ok(prefix.into_iter().chain(delta).collect())
+            }
+            None => {
+                let replacement = self.pending_compaction_replacements.remove(thread_id);
+                let previous = match replacement {
+                    Some(replacement) => replacement,
+                    None => self.snapshots.get(thread_id).cloned().unwrap_or_default(),
+                };
+                self.reconcile(pass(Mode::FullSnapshot, &previous, 0), items)
+            }
+        }
+    }
+
+    /// A request payload's normalized `input` and its string `previous_response_id`, if any.
+    fn request_input(&self, payload: &RawPayloadRef) -> Result<(Vec<NormalizedItem>, Option<String>), Error> {
+        let id = &payload.raw_payload_id;
+        let mut value = self.payload_json(payload)?;
+        let previous = value.get("previous_response_id").and_then(Value::as_str).map(str::to_owned);
+        let input = match value.get_mut("input").map(Value::take) {
+            None => return Err(ErrorKind::RequestMissingInput(id.clone()).into()),
+            Some(Value::Array(input)) => input,
+            Some(_) => return Err(ErrorKind::RequestNonArrayInput(id.clone()).into()),
+        };
+        Ok((normalize_items(input, id)?, previous))
+    }
+
+    /// The first call (in id order) of this thread whose response id is `response_id`.
+    fn inference_with_response_id(&self, thread_id: &str, response_id: &str) -> Option<String> {
+        self.index
+            .inferences_by_response_id
+            .get(&(thread_id.to_owned(), response_id.to_owned()))
+            .and_then(|calls| calls.first())
+            .cloned()
+    }
+
+    pub(super) fn inference_ended(
+        &mut self,
+        ctx: Ctx,
+        inference_call_id: &str,
+        outcome: Outcome,
+        upstream_request_id: &Option<String>,
+        response_payload: Option<&RawPayloadRef>,
+    ) -> Result<(), Error> {
+        if !self.trace.inference_calls.contains_key(inference_call_id) {
+            return Err(ErrorKind::CompletionUnknownCall(inference_call_id.to_owned()).into());
+        }
+        let response = match response_payload {
+            Some(payload) => Some((payload.raw_payload_id.clone(), self.reduce_response(ctx, inference_call_id, payload)?)),
+            None => None,
+        };
+        let call = self.trace.inference_calls.get_mut(inference_call_id).expect("checked above");
+        let (response_id, status) = match outcome {
+            Outcome::Completed { response_id } => (response_id, ExecutionStatus::Completed),
+            Outcome::Failed => (None, ExecutionStatus::Failed),
+            Outcome::Cancelled => (None, ExecutionStatus::Cancelled),
+        };
+        let old_response_id = std::mem::replace(&mut call.response_id, response_id);
+        // A turn end may have closed the call already; its status and end then stand.
+        if call.execution.status == ExecutionStatus::Running {
+            call.execution.end(ctx.wall, ctx.seq, status);
+        }
+        if upstream_request_id.is_some() {
+            call.upstream_request_id = upstream_request_id.clone();
+        }
+        let thread_id = call.thread_id.clone();
+        let new_response_id = call.response_id.clone();
+        let mut replaced_items = None;
+        if let Some((payload_id, (item_ids, usage))) = response {
+            call.raw_response_payload_id = Some(payload_id);
+            replaced_items = Some(std::mem::replace(&mut call.response_item_ids, item_ids));
+            if usage.is_some() {
+                call.usage = usage;
+            }
+        }
+        if let Some(old_items) = replaced_items {
+            let new_items = self.trace.inference_calls[inference_call_id].response_item_ids.clone();
+            self.index.set_response_items(inference_call_id, &old_items, &new_items);
+        }
+        self.index.set_response_id(&thread_id, inference_call_id, old_response_id.as_deref(), new_response_id.as_deref());
+        Ok(())
+    }
+
+    /// Every response item is new (AppendOnly past the end of the snapshot).
+    fn reduce_response(
+        &mut self,
+        ctx: Ctx,
+        inference_call_id: &str,
+        payload: &RawPayloadRef,
+    ) -> Result<(Vec<String>, Option<TokenUsage>), Error> {
+        let id = &payload.raw_payload_id;
+        let mut value = self.payload_json(payload)?;
+        let Some(Value::Array(output_items)) = value.get_mut("output_items").map(Value::take) else {
+            return Err(ErrorKind::ResponseWithoutOutputItems(id.clone()).into());
+        };
+        let items = normalize_items(output_items, id)?;
+        let call = &self.trace.inference_calls[inference_call_id];
+        let (thread_id, turn_id) = (call.thread_id.clone(), call.codex_turn_id.clone());
+        let snapshot = self.snapshots.get(&thread_id).cloned().unwrap_or_default();
+        let pass = Pass::new(&thread_id, &turn_id, ctx.wall, Mode::AppendOnly, &snapshot, snapshot.len())
+            .producing(vec![ProducerRef::Inference { inference_call_id: inference_call_id.to_owned() }]);
+        let ids = self.reconcile(pass, items)?;
+        self.append_thread_items(&thread_id, &ids);
+        self.snapshots.entry(thread_id).or_default().extend(ids.iter().cloned());
+        Ok((ids, token_usage(value.get("token_usage"))))
+    }
+
+    /// Close the turn's still-running calls when the turn ends.
+    pub(super) fn close_turn_inferences(&mut self, ctx: Ctx, codex_turn_id: &str, status: ExecutionStatus) {
+        let Some(calls) = self.index.inferences_by_turn.get(codex_turn_id) else { return };
+        for call_id in calls {
+            if let Some(call) = self.trace.inference_calls.get_mut(call_id) {
+                if call.execution.status == ExecutionStatus::Running {
+                    call.execution.end(ctx.wall, ctx.seq, status);
+                }
+            }
+        }
+    }
+}
+
+/// Usage is recorded only when the four required counters are integers; negatives clamp to 0.
+fn token_usage(value: Option<&Value>) -> Option<TokenUsage> {
+    let usage = value?.as_object()?;
+    let count = |key: &str| -> Option<u64> {
+        let number = usage.get(key)?.as_i64()?;
+        Some(number.max(0) as u64)
+    };
+    Some(TokenUsage {
+        input_tokens: count("input_tokens")?,
+        cached_input_tokens: count("cached_input_tokens")?,
+        cache_write_input_tokens: count("cache_write_input_tokens").unwrap_or(0),
+        output_tokens: count("output_tokens")?,
+        reasoning_output_tokens: count("reasoning_output_tokens")?,
+    })
+}

@@ -1,0 +1,215 @@
+//! The reference reducer: replays a bundle into the reduced graph exactly as upstream does.
+//!
+//! The driver owns the state, its indexes and the pending queues; each domain (threads,
+//! inference, conversation, compaction, tools, terminals, code cells, agents) adds handlers in its
+//! own file. Every lookup goes through an index kept in step with the state, so replay is linear.
+
+mod agents;
+mod code_cell;
+mod compaction;
+mod conversation;
+mod index;
+mod inference;
+mod leftovers;
+mod terminal;
+mod thread;
+mod tool;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+pub use leftovers::{Leftovers, UndeliveredEdge, UnmaterializedCodeCell, WaitingLifecycleEvent};
+
+use crate::bundle::{Bundle, RawPayload, RawPayloadRef, RawTraceEvent};
+use crate::error::{Error, ErrorKind};
+use crate::model::RolloutTrace;
+
+use agents::PendingEdges;
+use code_cell::{PendingCodeCellStart, PendingLifecycleEvent};
+use index::Index;
+
+/// What a successful replay yields: the reduced graph and what stayed queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replayed {
+    pub trace: RolloutTrace,
+    /// Queued work that never resolved. Upstream drops it silently; we report it.
+    pub leftovers: Leftovers,
+}
+
+/// Replay a bundle read from `dir`.
+pub fn replay_dir(dir: impl AsRef<Path>) -> Result<Replayed, Error> {
+    replay(&Bundle::read_dir(dir)?)
+}
+
+/// Replay a bundle: every event in file order, then the end-of-replay spawn fallback.
+pub fn replay(bundle: &Bundle) -> Result<Replayed, Error> {
+    let manifest = &bundle.manifest;
+    let trace = RolloutTrace::new(
+        manifest.trace_id.clone(),
+        manifest.rollout_id.clone(),
+        manifest.root_thread_id.clone(),
+        manifest.started_at_unix_ms,
+    );
+    let mut replay = Replay {
+        bundle,
+        trace,
+        next_item: 1,
+        next_operation: 1,
+        snapshots: HashMap::new(),
+        pending_compaction_replacements: HashMap::new(),
+        runtime_cells: HashMap::new(),
+        pending_code_cell_starts: BTreeMap::new(),
+        pending_code_cell_lifecycle: HashMap::new(),
+        pending_edges: PendingEdges::default(),
+        index: Index::default(),
+    };
+    for record in &bundle.events {
+        replay.event(&record.event).map_err(|e| e.at_event(record.line, record.event.seq))?;
+    }
+    if let Some(stop) = &bundle.stop {
+        return Err(stop.clone());
+    }
+    replay.finish()
+}
+
+/// The envelope facts a handler may need.
+#[derive(Debug, Clone, Copy)]
+struct Ctx<'e> {
+    seq: u64,
+    wall: i64,
+    /// The envelope thread; only some handlers read it (spec §J.11).
+    thread_id: Option<&'e str>,
+    /// The envelope turn; only some handlers read it.
+    codex_turn_id: Option<&'e str>,
+}
+
+struct Replay<'b> {
+    bundle: &'b Bundle,
+    trace: RolloutTrace,
+    /// Counter behind `conversation_item:<n>`, shared by all threads.
+    next_item: u64,
+    /// Counter behind `terminal_operation:<n>`.
+    next_operation: u64,
+    /// Per thread, the item ids of its latest request view; full requests reuse by position in it
+    /// and incremental deltas must agree with it.
+    snapshots: HashMap<String, Vec<String>>,
+    /// Per thread, the replacement items of an installed compaction: a compaction rewrites the
+    /// model's history, so only the next full request can show which items it kept.
+    pending_compaction_replacements: HashMap<String, Vec<String>>,
+    /// `(thread, runtime_cell_id) → code_cell_id`, recorded at start even while the start is
+    /// queued, because nested tools and lifecycle events name cells by runtime id only.
+    runtime_cells: HashMap<(String, String), String>,
+    /// Code-cell starts whose `exec` custom_tool_call item has not appeared yet: the runtime
+    /// starts the cell before the stream-completion hook records the response that asked for it.
+    pending_code_cell_starts: BTreeMap<String, PendingCodeCellStart>,
+    /// Initial responses and ends of still-queued cells: a fast cell can finish before its
+    /// response is recorded. Kept sorted by seq and replayed when the cell materializes.
+    pending_code_cell_lifecycle: HashMap<String, Vec<PendingLifecycleEvent>>,
+    /// Agent edges waiting for the recipient's model-visible item: the child sees the message
+    /// in a later request than the one the parent's tool event is recorded in.
+    pending_edges: PendingEdges,
+    index: Index,
+}
+
+impl Replay<'_> {
+    fn event(&mut self, event: &RawTraceEvent) -> Result<(), Error> {
+        for payload in event.payload.payload_refs() {
+            self.trace.raw_payloads.insert(payload.raw_payload_id.clone(), payload.clone());
+        }
+        let ctx = Ctx {
+            seq: event.seq,
+            wall: event.wall_time_unix_ms,
+            thread_id: event.thread_id.as_deref(),
+            codex_turn_id: event.codex_turn_id.as_deref(),
+        };
+        use RawPayload::*;
+        match &event.payload {
+            RolloutStarted { trace_id, root_thread_id } => {
+                self.trace.trace_id = trace_id.clone();
+                self.trace.root_thread_id = root_thread_id.clone();
+                Ok(())
+            }
+            RolloutEnded { status } => {
+                self.trace.status = *status;
+                self.trace.ended_at_unix_ms = Some(ctx.wall);
+                Ok(())
+            }
+            ThreadStarted { thread_id, agent_path, metadata_payload } => {
+                self.thread_started(ctx, thread_id, agent_path, metadata_payload.as_ref())
+            }
+            ThreadEnded { thread_id, status } => self.thread_ended(ctx, thread_id, *status),
+            CodexTurnStarted { codex_turn_id, thread_id } => self.turn_started(ctx, codex_turn_id, thread_id),
+            CodexTurnEnded { codex_turn_id, status } => self.turn_ended(ctx, codex_turn_id, *status),
+            InferenceStarted { .. } => self.inference_started(ctx, &event.payload),
+            InferenceCompleted { inference_call_id, response_id, upstream_request_id, response_payload } => self
+                .inference_ended(
+                    ctx,
+                    inference_call_id,
+                    inference::Outcome::Completed { response_id: response_id.clone() },
+                    upstream_request_id,
+                    Some(response_payload),
+                ),
+            InferenceFailed { inference_call_id, upstream_request_id, partial_response_payload, .. } => self.inference_ended(
+                ctx,
+                inference_call_id,
+                inference::Outcome::Failed,
+                upstream_request_id,
+                partial_response_payload.as_ref(),
+            ),
+            InferenceCancelled { inference_call_id, upstream_request_id, partial_response_payload, .. } => self
+                .inference_ended(
+                    ctx,
+                    inference_call_id,
+                    inference::Outcome::Cancelled,
+                    upstream_request_id,
+                    partial_response_payload.as_ref(),
+                ),
+            ToolCallStarted { .. } => self.tool_call_started(ctx, &event.payload),
+            McpToolCallCorrelationAssigned { tool_call_id, mcp_call_id } => self.mcp_correlation(tool_call_id, mcp_call_id),
+            ToolCallRuntimeStarted { tool_call_id, runtime_payload } => self.tool_runtime_started(ctx, tool_call_id, runtime_payload),
+            ToolCallRuntimeEnded { tool_call_id, status, runtime_payload } => {
+                self.tool_runtime_ended(ctx, tool_call_id, *status, runtime_payload)
+            }
+            ToolCallEnded { tool_call_id, status, result_payload } => {
+                self.tool_call_ended(ctx, tool_call_id, *status, result_payload.as_ref())
+            }
+            CodeCellStarted { runtime_cell_id, model_visible_call_id, source_js } => {
+                self.code_cell_started(ctx, runtime_cell_id, model_visible_call_id, source_js)
+            }
+            CodeCellInitialResponse { runtime_cell_id, status, .. } => {
+                self.code_cell_lifecycle(ctx, runtime_cell_id, code_cell::Lifecycle::InitialResponse, *status)
+            }
+            CodeCellEnded { runtime_cell_id, status, .. } => {
+                self.code_cell_lifecycle(ctx, runtime_cell_id, code_cell::Lifecycle::End, *status)
+            }
+            CompactionRequestStarted { .. } => self.compaction_request_started(ctx, &event.payload),
+            CompactionRequestCompleted { compaction_id, compaction_request_id, response_payload } => {
+                self.compaction_request_ended(ctx, compaction_id, compaction_request_id, Some(response_payload))
+            }
+            CompactionRequestFailed { compaction_id, compaction_request_id, .. } => {
+                self.compaction_request_ended(ctx, compaction_id, compaction_request_id, None)
+            }
+            CompactionInstalled { compaction_id, checkpoint_payload } => {
+                self.compaction_installed(ctx, compaction_id, checkpoint_payload)
+            }
+            AgentResultObserved { .. } => self.agent_result_observed(ctx, &event.payload),
+            ProtocolEventObserved { .. } => Ok(()),
+            Other { .. } => Err(ErrorKind::OtherEvent.into()),
+        }
+    }
+
+    /// End of replay: spawn edges fall back to the child thread; the rest is reported.
+    fn finish(mut self) -> Result<Replayed, Error> {
+        let undelivered = self.resolve_spawn_fallbacks()?;
+        let leftovers = self.leftovers(undelivered);
+        Ok(Replayed { trace: self.trace, leftovers })
+    }
+
+    fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
+        self.bundle.payload_json(payload)
+    }
+
+    fn unknown_thread(thread_id: &str) -> Error {
+        ErrorKind::UnknownThread(thread_id.to_owned()).into()
+    }
+}
