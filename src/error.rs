@@ -63,7 +63,9 @@ pub enum ErrorKind {
     UnknownPreviousResponse { call: String, response: String },
     #[error("incremental inference request {call} recorded previous_response_id {recorded}, but payload previous_response_id was {payload}")]
     PreviousResponseMismatch { call: String, recorded: String, payload: String },
-    #[error("incremental inference request {call} recorded untraced prefix for traced previous_response_id {response}")]
+    #[error(
+        "incremental inference request {call} recorded untraced prefix for traced previous_response_id {response}"
+    )]
     UntracedPrefixForTracedResponse { call: String, response: String },
     #[error("model conversation mismatch while reducing turn {turn} for thread {thread} at item index {index}: existing item {item} does not match the current model payload item")]
     ConversationMismatch { turn: String, thread: String, index: usize, item: String },
@@ -189,7 +191,9 @@ pub enum ErrorKind {
     TerminalRuntimeStartParse(String),
     #[error("parse exec terminal response {0}")]
     ExecResponseParse(String),
-    #[error("parse write_stdin terminal response {payload} as protocol payload ({protocol_error}) or dispatch payload")]
+    #[error(
+        "parse write_stdin terminal response {payload} as protocol payload ({protocol_error}) or dispatch payload"
+    )]
     WriteStdinResponseParse { payload: String, protocol_error: String },
     #[error("terminal operation {operation} changed process id from {from} to {to}")]
     ProcessIdChanged { operation: String, from: String, to: String },
@@ -231,7 +235,8 @@ pub enum ErrorKind {
 /// A located error: upstream's message plus where it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
-    pub kind: ErrorKind,
+    /// Boxed to keep `Result<_, Error>` small on the hot path.
+    pub kind: Box<ErrorKind>,
     /// The file being read (`trace.jsonl`, a payload file, `manifest.json`).
     pub file: Option<PathBuf>,
     /// 1-based line of `trace.jsonl` whose event failed.
@@ -243,7 +248,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(kind: ErrorKind) -> Self {
-        Error { kind, file: None, line: None, seq: None, detail: None }
+        Error { kind: Box::new(kind), file: None, line: None, seq: None, detail: None }
     }
 
     pub fn with_detail(mut self, detail: impl fmt::Display) -> Self {

@@ -79,23 +79,10 @@ pub enum ToolCallKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToolCallSummary {
-    Terminal {
-        operation_id: String,
-    },
-    Agent {
-        target_agent_path: String,
-        task_name: Option<String>,
-        message_preview: String,
-    },
-    WaitAgent {
-        target_agent_path: Option<String>,
-        timeout_ms: Option<u64>,
-    },
-    Generic {
-        label: String,
-        input_preview: Option<String>,
-        output_preview: Option<String>,
-    },
+    Terminal { operation_id: String },
+    Agent { target_agent_path: String, task_name: Option<String>, message_preview: String },
+    WaitAgent { target_agent_path: Option<String>, timeout_ms: Option<u64> },
+    Generic { label: String, input_preview: Option<String>, output_preview: Option<String> },
 }
 
 /// The explicit request mode of the `request_input_mode` branch (§D.6), kept as data.
@@ -103,13 +90,8 @@ pub enum ToolCallSummary {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum InferenceRequestInputMode {
     FullSnapshot,
-    Incremental {
-        previous_response_id: String,
-    },
-    IncrementalWithUntracedPrefix {
-        previous_response_id: String,
-        prefix_payload: RawPayloadRef,
-    },
+    Incremental { previous_response_id: String },
+    IncrementalWithUntracedPrefix { previous_response_id: String, prefix_payload: RawPayloadRef },
 }
 
 /// The event payload, internally tagged by `type`.
@@ -283,8 +265,9 @@ impl RawPayload {
                 refs
             }
             InferenceCompleted { response_payload, .. } => vec![response_payload],
-            InferenceFailed { partial_response_payload, .. }
-            | InferenceCancelled { partial_response_payload, .. } => partial_response_payload.iter().collect(),
+            InferenceFailed { partial_response_payload, .. } | InferenceCancelled { partial_response_payload, .. } => {
+                partial_response_payload.iter().collect()
+            }
             ToolCallStarted { invocation_payload, .. } => invocation_payload.iter().collect(),
             ToolCallRuntimeStarted { runtime_payload, .. } | ToolCallRuntimeEnded { runtime_payload, .. } => {
                 vec![runtime_payload]

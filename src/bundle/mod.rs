@@ -57,10 +57,10 @@ impl Bundle {
     pub fn payload_bytes(&self, payload: &RawPayloadRef) -> Result<Vec<u8>, Error> {
         match &self.payloads {
             PayloadStore::Dir(dir) => read::payload_file(dir, payload),
-            PayloadStore::Memory(files) => files
-                .get(&payload.path)
-                .cloned()
-                .ok_or_else(|| Error::new(ErrorKind::PayloadOpen(payload.raw_payload_id.clone())).with_detail(format!("no payload file at {}", payload.path))),
+            PayloadStore::Memory(files) => files.get(&payload.path).cloned().ok_or_else(|| {
+                Error::new(ErrorKind::PayloadOpen(payload.raw_payload_id.clone()))
+                    .with_detail(format!("no payload file at {}", payload.path))
+            }),
         }
     }
 
@@ -68,9 +68,7 @@ impl Bundle {
     pub fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
         let bytes = self.payload_bytes(payload)?;
         serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(ErrorKind::PayloadParse(payload.raw_payload_id.clone()))
-                .with_file(&payload.path)
-                .with_detail(e)
+            Error::new(ErrorKind::PayloadParse(payload.raw_payload_id.clone())).with_file(&payload.path).with_detail(e)
         })
     }
 

@@ -2,7 +2,10 @@
 
 use std::path::{Component, Path};
 
-use super::{Bundle, EventRecord, Manifest, PayloadStore, RawPayloadRef, RawTraceEvent, MANIFEST_FILE_NAME, RAW_EVENT_LOG_FILE_NAME};
+use super::{
+    Bundle, EventRecord, Manifest, PayloadStore, RawPayloadRef, RawTraceEvent, MANIFEST_FILE_NAME,
+    RAW_EVENT_LOG_FILE_NAME,
+};
 use crate::error::{Error, ErrorKind};
 
 impl Bundle {

@@ -5,7 +5,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Bundle, Manifest, RawPayload, RawPayloadKind, RawPayloadRef, RawTraceEvent, MANIFEST_FILE_NAME, PAYLOADS_DIR_NAME, RAW_EVENT_LOG_FILE_NAME};
+use super::{
+    Bundle, Manifest, RawPayload, RawPayloadKind, RawPayloadRef, RawTraceEvent, MANIFEST_FILE_NAME, PAYLOADS_DIR_NAME,
+    RAW_EVENT_LOG_FILE_NAME,
+};
 
 /// Builds a bundle in memory; `finish` gives a [`Bundle`], `write_dir` puts it on disk.
 #[derive(Debug, Clone)]

@@ -85,7 +85,13 @@ pub struct ExecutionWindow {
 
 impl ExecutionWindow {
     pub fn running(started_at_unix_ms: i64, started_seq: u64) -> Self {
-        ExecutionWindow { started_at_unix_ms, started_seq, ended_at_unix_ms: None, ended_seq: None, status: ExecutionStatus::Running }
+        ExecutionWindow {
+            started_at_unix_ms,
+            started_seq,
+            ended_at_unix_ms: None,
+            ended_seq: None,
+            status: ExecutionStatus::Running,
+        }
     }
 
     pub fn end(&mut self, at_unix_ms: i64, seq: u64, status: ExecutionStatus) {

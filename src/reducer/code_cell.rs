@@ -83,7 +83,9 @@ impl Replay<'_> {
     }
 
     fn has_source_item(&self, thread_id: &str, call_id: &str) -> bool {
-        self.index.items_with_call(thread_id, call_id, ConversationItemKind::CustomToolCall).is_some_and(|ids| !ids.is_empty())
+        self.index
+            .items_with_call(thread_id, call_id, ConversationItemKind::CustomToolCall)
+            .is_some_and(|ids| !ids.is_empty())
     }
 
     pub(super) fn code_cell_started(
@@ -123,7 +125,9 @@ impl Replay<'_> {
         if self.has_source_item(&start.thread_id, model_visible_call_id) {
             return self.materialize_code_cell(&code_cell_id, start);
         }
-        if self.trace.code_cells.contains_key(&code_cell_id) || self.pending_code_cell_starts.contains_key(&code_cell_id) {
+        if self.trace.code_cells.contains_key(&code_cell_id)
+            || self.pending_code_cell_starts.contains_key(&code_cell_id)
+        {
             return Err(ErrorKind::DuplicateCodeCellStart(code_cell_id).into());
         }
         self.index
@@ -158,12 +162,14 @@ impl Replay<'_> {
         if self.trace.code_cells.contains_key(code_cell_id) {
             return Err(ErrorKind::DuplicateCodeCellStart(code_cell_id.to_owned()).into());
         }
-        let turn_id = start.codex_turn_id.clone().ok_or_else(|| ErrorKind::CodeCellStartWithoutTurn(code_cell_id.to_owned()))?;
+        let turn_id =
+            start.codex_turn_id.clone().ok_or_else(|| ErrorKind::CodeCellStartWithoutTurn(code_cell_id.to_owned()))?;
         let thread_id = &start.thread_id;
         if !self.trace.threads.contains_key(thread_id) {
             return Err(ErrorKind::CodeCellStartUnknownThread(thread_id.clone()).into());
         }
-        let turn = self.trace.codex_turns.get(&turn_id).ok_or_else(|| ErrorKind::CodeCellStartUnknownTurn(turn_id.clone()))?;
+        let turn =
+            self.trace.codex_turns.get(&turn_id).ok_or_else(|| ErrorKind::CodeCellStartUnknownTurn(turn_id.clone()))?;
         if &turn.thread_id != thread_id {
             return Err(ErrorKind::CodeCellStartWrongThread {
                 thread: thread_id.clone(),
@@ -177,7 +183,10 @@ impl Replay<'_> {
             .index
             .items_with_call(thread_id, call_id, ConversationItemKind::CustomToolCall)
             .and_then(|ids| ids.first().cloned())
-            .ok_or_else(|| ErrorKind::CodeCellWithoutSourceItem { code_cell: code_cell_id.to_owned(), call: call_id.clone() })?;
+            .ok_or_else(|| ErrorKind::CodeCellWithoutSourceItem {
+                code_cell: code_cell_id.to_owned(),
+                call: call_id.clone(),
+            })?;
         let output_item_ids: Vec<String> = self
             .index
             .items_with_call(thread_id, call_id, ConversationItemKind::CustomToolCallOutput)
@@ -231,16 +240,21 @@ impl Replay<'_> {
     ) -> Result<(), Error> {
         let event_name = kind.event_name();
         let thread_id = self.code_cell_thread(ctx, event_name, runtime_cell_id)?;
-        let code_cell_id = self
-            .runtime_cells
-            .get(&(thread_id.clone(), runtime_cell_id.to_owned()))
-            .cloned()
-            .ok_or_else(|| ErrorKind::UnknownRuntimeCell {
-                event: event_name,
-                runtime_cell: runtime_cell_id.to_owned(),
-                thread: thread_id,
+        let code_cell_id =
+            self.runtime_cells.get(&(thread_id.clone(), runtime_cell_id.to_owned())).cloned().ok_or_else(|| {
+                ErrorKind::UnknownRuntimeCell {
+                    event: event_name,
+                    runtime_cell: runtime_cell_id.to_owned(),
+                    thread: thread_id,
+                }
             })?;
-        let event = PendingLifecycleEvent { seq: ctx.seq, wall: ctx.wall, kind, status, runtime_cell_id: runtime_cell_id.to_owned() };
+        let event = PendingLifecycleEvent {
+            seq: ctx.seq,
+            wall: ctx.wall,
+            kind,
+            status,
+            runtime_cell_id: runtime_cell_id.to_owned(),
+        };
         if self.trace.code_cells.contains_key(&code_cell_id) {
             self.apply_lifecycle(&code_cell_id, &event);
         } else if self.pending_code_cell_starts.contains_key(&code_cell_id) {
@@ -275,7 +289,11 @@ impl Replay<'_> {
     pub(super) fn terminate_turn_code_cells(&mut self, ctx: Ctx, codex_turn_id: &str, status: CodeCellRuntimeStatus) {
         let Some(cells) = self.index.code_cells_by_turn.get(codex_turn_id).cloned() else { return };
         for code_cell_id in cells {
-            let running = self.trace.code_cells.get(&code_cell_id).is_some_and(|c| c.execution.status == ExecutionStatus::Running);
+            let running = self
+                .trace
+                .code_cells
+                .get(&code_cell_id)
+                .is_some_and(|c| c.execution.status == ExecutionStatus::Running);
             if running {
                 let event = PendingLifecycleEvent {
                     seq: ctx.seq,

@@ -32,10 +32,11 @@ impl Replay<'_> {
         if !self.trace.threads.contains_key(thread_id) {
             return Err(Self::unknown_thread(thread_id));
         }
-        let turn = self.trace.codex_turns.get(codex_turn_id).ok_or_else(|| ErrorKind::CompactionRequestUnknownTurn {
-            request: compaction_request_id.clone(),
-            turn: codex_turn_id.clone(),
-        })?;
+        let turn =
+            self.trace.codex_turns.get(codex_turn_id).ok_or_else(|| ErrorKind::CompactionRequestUnknownTurn {
+                request: compaction_request_id.clone(),
+                turn: codex_turn_id.clone(),
+            })?;
         if &turn.thread_id != thread_id {
             return Err(ErrorKind::CompactionRequestWrongThread {
                 request: compaction_request_id.clone(),
@@ -100,7 +101,8 @@ impl Replay<'_> {
     ) -> Result<(), Error> {
         let thread_id =
             ctx.thread_id.ok_or_else(|| ErrorKind::CompactionInstallWithoutThread(compaction_id.to_owned()))?;
-        let turn_id = ctx.codex_turn_id.ok_or_else(|| ErrorKind::CompactionInstallWithoutTurn(compaction_id.to_owned()))?;
+        let turn_id =
+            ctx.codex_turn_id.ok_or_else(|| ErrorKind::CompactionInstallWithoutTurn(compaction_id.to_owned()))?;
         if self.trace.compactions.contains_key(compaction_id) {
             return Err(ErrorKind::DuplicateCompactionInstall(compaction_id.to_owned()).into());
         }
@@ -133,10 +135,12 @@ impl Replay<'_> {
 
         let producer = ProducerRef::Compaction { compaction_id: compaction_id.to_owned() };
         let snapshot = self.snapshots.get(thread_id).cloned().unwrap_or_default();
-        let input_item_ids = self.reconcile(Pass::new(thread_id, turn_id, ctx.wall, Mode::Detached, &snapshot, 0), input)?;
+        let input_item_ids =
+            self.reconcile(Pass::new(thread_id, turn_id, ctx.wall, Mode::Detached, &snapshot, 0), input)?;
         let marker_item_id = self.create_marker(thread_id, turn_id, ctx.wall, producer.clone());
         // The replacement is always fresh: no candidates.
-        let replacement_pass = Pass::new(thread_id, turn_id, ctx.wall, Mode::Detached, &[], 0).producing(vec![producer]);
+        let replacement_pass =
+            Pass::new(thread_id, turn_id, ctx.wall, Mode::Detached, &[], 0).producing(vec![producer]);
         let replacement_item_ids = self.reconcile(replacement_pass, replacement)?;
 
         let mut appended = input_item_ids.clone();

@@ -39,15 +39,17 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn items_with_call(&self, thread: &str, call_id: &str, kind: ConversationItemKind) -> Option<&BTreeSet<String>> {
+    pub fn items_with_call(
+        &self,
+        thread: &str,
+        call_id: &str,
+        kind: ConversationItemKind,
+    ) -> Option<&BTreeSet<String>> {
         self.items_by_call.get(&(thread.to_owned(), call_id.to_owned(), kind))
     }
 
     pub fn add_item_with_call(&mut self, thread: &str, call_id: &str, kind: ConversationItemKind, item_id: &str) {
-        self.items_by_call
-            .entry((thread.to_owned(), call_id.to_owned(), kind))
-            .or_default()
-            .insert(item_id.to_owned());
+        self.items_by_call.entry((thread.to_owned(), call_id.to_owned(), kind)).or_default().insert(item_id.to_owned());
     }
 
     /// Record that `inference`'s response items are now `new` instead of `old`.

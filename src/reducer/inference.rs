@@ -115,7 +115,9 @@ impl Replay<'_> {
                 Some(previous_response_id.clone())
             }
         };
-        if let Some(InferenceRequestInputMode::IncrementalWithUntracedPrefix { previous_response_id, prefix_payload }) = mode {
+        if let Some(InferenceRequestInputMode::IncrementalWithUntracedPrefix { previous_response_id, prefix_payload }) =
+            mode
+        {
             if self.inference_with_response_id(thread_id, previous_response_id).is_some() {
                 return Err(ErrorKind::UntracedPrefixForTracedResponse {
                     call: call.to_owned(),
@@ -135,7 +137,8 @@ impl Replay<'_> {
                     ErrorKind::UnknownPreviousResponse { call: call.to_owned(), response: previous_response_id.clone() }
                 })?;
                 let prior = &self.trace.inference_calls[&prior];
-                let prefix: Vec<String> = prior.request_item_ids.iter().chain(&prior.response_item_ids).cloned().collect();
+                let prefix: Vec<String> =
+                    prior.request_item_ids.iter().chain(&prior.response_item_ids).cloned().collect();
                 // The delta is compared with the thread's current snapshot, not with the prefix.
                 let snapshot = self.snapshots.get(thread_id).cloned().unwrap_or_default();
                 let delta = self.reconcile(pass(Mode::AppendOnly, &snapshot, prefix.len()), items)?;
@@ -186,7 +189,9 @@ impl Replay<'_> {
             return Err(ErrorKind::CompletionUnknownCall(inference_call_id.to_owned()).into());
         }
         let response = match response_payload {
-            Some(payload) => Some((payload.raw_payload_id.clone(), self.reduce_response(ctx, inference_call_id, payload)?)),
+            Some(payload) => {
+                Some((payload.raw_payload_id.clone(), self.reduce_response(ctx, inference_call_id, payload)?))
+            }
             None => None,
         };
         let call = self.trace.inference_calls.get_mut(inference_call_id).expect("checked above");
@@ -217,7 +222,12 @@ impl Replay<'_> {
             let new_items = self.trace.inference_calls[inference_call_id].response_item_ids.clone();
             self.index.set_response_items(inference_call_id, &old_items, &new_items);
         }
-        self.index.set_response_id(&thread_id, inference_call_id, old_response_id.as_deref(), new_response_id.as_deref());
+        self.index.set_response_id(
+            &thread_id,
+            inference_call_id,
+            old_response_id.as_deref(),
+            new_response_id.as_deref(),
+        );
         Ok(())
     }
 

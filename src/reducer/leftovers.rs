@@ -83,14 +83,19 @@ impl Replay<'_> {
                 start_seq: start.seq,
                 waiting_lifecycle_events: waiting
                     .into_iter()
-                    .map(|event| WaitingLifecycleEvent { seq: event.seq, event: event.kind.name(), status: event.status })
+                    .map(|event| WaitingLifecycleEvent {
+                        seq: event.seq,
+                        event: event.kind.name(),
+                        status: event.status,
+                    })
                     .collect(),
             });
         }
-        let mut unconsumed_compaction_replacements: Vec<UnconsumedReplacement> = std::mem::take(&mut self.pending_compaction_replacements)
-            .into_iter()
-            .map(|(thread_id, replacement_item_ids)| UnconsumedReplacement { thread_id, replacement_item_ids })
-            .collect();
+        let mut unconsumed_compaction_replacements: Vec<UnconsumedReplacement> =
+            std::mem::take(&mut self.pending_compaction_replacements)
+                .into_iter()
+                .map(|(thread_id, replacement_item_ids)| UnconsumedReplacement { thread_id, replacement_item_ids })
+                .collect();
         unconsumed_compaction_replacements.sort_by(|a, b| a.thread_id.cmp(&b.thread_id));
         Leftovers { unmaterialized_code_cells, undelivered_edges, unconsumed_compaction_replacements }
     }

@@ -149,13 +149,14 @@ impl Replay<'_> {
                     upstream_request_id,
                     Some(response_payload),
                 ),
-            InferenceFailed { inference_call_id, upstream_request_id, partial_response_payload, .. } => self.inference_ended(
-                ctx,
-                inference_call_id,
-                inference::Outcome::Failed,
-                upstream_request_id,
-                partial_response_payload.as_ref(),
-            ),
+            InferenceFailed { inference_call_id, upstream_request_id, partial_response_payload, .. } => self
+                .inference_ended(
+                    ctx,
+                    inference_call_id,
+                    inference::Outcome::Failed,
+                    upstream_request_id,
+                    partial_response_payload.as_ref(),
+                ),
             InferenceCancelled { inference_call_id, upstream_request_id, partial_response_payload, .. } => self
                 .inference_ended(
                     ctx,
@@ -165,8 +166,12 @@ impl Replay<'_> {
                     partial_response_payload.as_ref(),
                 ),
             ToolCallStarted { .. } => self.tool_call_started(ctx, &event.payload),
-            McpToolCallCorrelationAssigned { tool_call_id, mcp_call_id } => self.mcp_correlation(tool_call_id, mcp_call_id),
-            ToolCallRuntimeStarted { tool_call_id, runtime_payload } => self.tool_runtime_started(ctx, tool_call_id, runtime_payload),
+            McpToolCallCorrelationAssigned { tool_call_id, mcp_call_id } => {
+                self.mcp_correlation(tool_call_id, mcp_call_id)
+            }
+            ToolCallRuntimeStarted { tool_call_id, runtime_payload } => {
+                self.tool_runtime_started(ctx, tool_call_id, runtime_payload)
+            }
             ToolCallRuntimeEnded { tool_call_id, status, runtime_payload } => {
                 self.tool_runtime_ended(ctx, tool_call_id, *status, runtime_payload)
             }

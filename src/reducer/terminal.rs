@@ -112,7 +112,8 @@ fn dispatch_result(result: DispatchResult) -> TerminalResult {
         DispatchResult::DirectResponse { response_item } => {
             text_result(output_text(response_item.get("output")).unwrap_or_else(|| response_item.to_string()))
         }
-        DispatchResult::CodeModeResponse { value } => match serde_json::from_value::<CodeModeExecResult>(value.clone()) {
+        DispatchResult::CodeModeResponse { value } => match serde_json::from_value::<CodeModeExecResult>(value.clone())
+        {
             Ok(exec) => TerminalResult {
                 exit_code: exec.exit_code,
                 stdout: exec.output.clone(),
@@ -142,11 +143,14 @@ fn write_stdin_request(value: Value) -> Result<(String, TerminalRequest), String
         return Err(format!("dispatch terminal request is for {}, not write_stdin", invocation.tool_name));
     }
     if invocation.payload.payload_type != "function" {
-        return Err(format!("write_stdin dispatch payload used unsupported {} payload", invocation.payload.payload_type));
+        return Err(format!(
+            "write_stdin dispatch payload used unsupported {} payload",
+            invocation.payload.payload_type
+        ));
     }
     let arguments = invocation.payload.arguments.ok_or("write_stdin dispatch payload omitted function arguments")?;
-    let arguments: WriteStdinArguments = serde_json::from_str(&arguments)
-        .map_err(|e| format!("parse write_stdin dispatch function arguments: {e}"))?;
+    let arguments: WriteStdinArguments =
+        serde_json::from_str(&arguments).map_err(|e| format!("parse write_stdin dispatch function arguments: {e}"))?;
     let session_id = match &arguments.session_id {
         Value::String(id) if !id.is_empty() => id.clone(),
         Value::Number(number) => number.to_string(),
@@ -173,12 +177,24 @@ impl Replay<'_> {
         let (terminal_id, request) = write_stdin_request(value).map_err(|cause| {
             Error::new(ErrorKind::TerminalInvocationParse(invocation.raw_payload_id.clone())).with_detail(cause)
         })?;
-        let operation = self.new_operation(ctx, tool_call_id, TerminalOperationKind::WriteStdin, Some(terminal_id), request, invocation);
+        let operation = self.new_operation(
+            ctx,
+            tool_call_id,
+            TerminalOperationKind::WriteStdin,
+            Some(terminal_id),
+            request,
+            invocation,
+        );
         self.create_operation(thread_id, operation)
     }
 
     /// An exec_command or write_stdin tool's operation, from its runtime begin payload.
-    pub(super) fn terminal_from_runtime(&mut self, ctx: Ctx, tool_call_id: &str, runtime: &RawPayloadRef) -> Result<String, Error> {
+    pub(super) fn terminal_from_runtime(
+        &mut self,
+        ctx: Ctx,
+        tool_call_id: &str,
+        runtime: &RawPayloadRef,
+    ) -> Result<String, Error> {
         let value = self.payload_json(runtime)?;
         let begin: ExecBegin = serde_json::from_value(value).map_err(|e| {
             Error::new(ErrorKind::TerminalRuntimeStartParse(runtime.raw_payload_id.clone())).with_detail(e)
@@ -188,7 +204,11 @@ impl Replay<'_> {
         let (kind, request) = match tool.kind {
             crate::bundle::ToolCallKind::WriteStdin => (
                 TerminalOperationKind::WriteStdin,
-                TerminalRequest::WriteStdin { stdin: begin.interaction_input.unwrap_or_default(), yield_time_ms: None, max_output_tokens: None },
+                TerminalRequest::WriteStdin {
+                    stdin: begin.interaction_input.unwrap_or_default(),
+                    yield_time_ms: None,
+                    max_output_tokens: None,
+                },
             ),
             _ => (
                 TerminalOperationKind::ExecCommand,
@@ -231,7 +251,10 @@ impl Replay<'_> {
 
     fn create_operation(&mut self, thread_id: &str, operation: TerminalOperation) -> Result<String, Error> {
         let operation_id = operation.operation_id.clone();
-        let session = operation.terminal_id.clone().map(|t| (t, operation.execution.started_at_unix_ms, operation.execution.started_seq));
+        let session = operation
+            .terminal_id
+            .clone()
+            .map(|t| (t, operation.execution.started_at_unix_ms, operation.execution.started_seq));
         self.trace.terminal_operations.insert(operation_id.clone(), operation);
         if let Some((terminal_id, wall, seq)) = session {
             self.ensure_session(thread_id, &terminal_id, &operation_id, wall, seq)?;
@@ -263,7 +286,12 @@ impl Replay<'_> {
             push_unique(&mut operation.raw_payload_ids, &payload.raw_payload_id);
             match (&operation.terminal_id, end_terminal_id) {
                 (Some(from), Some(to)) if from != &to => {
-                    return Err(ErrorKind::ProcessIdChanged { operation: operation_id.to_owned(), from: from.clone(), to }.into())
+                    return Err(ErrorKind::ProcessIdChanged {
+                        operation: operation_id.to_owned(),
+                        from: from.clone(),
+                        to,
+                    }
+                    .into())
                 }
                 (None, Some(to)) => operation.terminal_id = Some(to),
                 _ => {}
@@ -273,7 +301,8 @@ impl Replay<'_> {
         let operation = &self.trace.terminal_operations[operation_id];
         if let Some(terminal_id) = operation.terminal_id.clone() {
             let (wall, seq) = (operation.execution.started_at_unix_ms, operation.execution.started_seq);
-            let thread_id = self.trace.tool_calls.get(&operation.tool_call_id).map(|t| t.thread_id.clone()).unwrap_or_default();
+            let thread_id =
+                self.trace.tool_calls.get(&operation.tool_call_id).map(|t| t.thread_id.clone()).unwrap_or_default();
             self.ensure_session(&thread_id, &terminal_id, operation_id, wall, seq)?;
         }
         Ok(())
@@ -293,19 +322,28 @@ impl Replay<'_> {
             (TerminalOperationKind::ExecCommand, Err(e)) => {
                 Err(Error::new(ErrorKind::ExecResponseParse(id.clone())).with_detail(e))
             }
-            (TerminalOperationKind::WriteStdin, Err(protocol_error)) => match serde_json::from_value::<DispatchResult>(value) {
-                Ok(result) => Ok((dispatch_result(result), None)),
-                Err(dispatch_error) => Err(Error::new(ErrorKind::WriteStdinResponseParse {
-                    payload: id.clone(),
-                    protocol_error: protocol_error.to_string(),
-                })
-                .with_detail(dispatch_error)),
-            },
+            (TerminalOperationKind::WriteStdin, Err(protocol_error)) => {
+                match serde_json::from_value::<DispatchResult>(value) {
+                    Ok(result) => Ok((dispatch_result(result), None)),
+                    Err(dispatch_error) => Err(Error::new(ErrorKind::WriteStdinResponseParse {
+                        payload: id.clone(),
+                        protocol_error: protocol_error.to_string(),
+                    })
+                    .with_detail(dispatch_error)),
+                }
+            }
         }
     }
 
     /// Sessions are keyed by terminal id across the rollout and never end.
-    fn ensure_session(&mut self, thread_id: &str, terminal_id: &str, operation_id: &str, wall: i64, seq: u64) -> Result<(), Error> {
+    fn ensure_session(
+        &mut self,
+        thread_id: &str,
+        terminal_id: &str,
+        operation_id: &str,
+        wall: i64,
+        seq: u64,
+    ) -> Result<(), Error> {
         let session = self.trace.terminal_sessions.entry(terminal_id.to_owned()).or_insert_with(|| TerminalSession {
             terminal_id: terminal_id.to_owned(),
             thread_id: thread_id.to_owned(),

@@ -76,10 +76,8 @@ impl Replay<'_> {
         let meta = |f: fn(&ThreadMetadata) -> &Option<String>| metadata.as_ref().and_then(|m| f(m).clone());
         let spawn = thread_spawn(metadata.as_ref().and_then(|m| m.session_source.as_ref()));
         let spawn_agent_path = spawn.as_ref().and_then(|s| s.agent_path.clone().or_else(|| meta(|m| &m.agent_path)));
-        let agent_path = spawn_agent_path
-            .clone()
-            .or_else(|| meta(|m| &m.agent_path))
-            .unwrap_or_else(|| event_agent_path.to_owned());
+        let agent_path =
+            spawn_agent_path.clone().or_else(|| meta(|m| &m.agent_path)).unwrap_or_else(|| event_agent_path.to_owned());
         let origin = match spawn {
             Some(spawn) => {
                 let spawn_task_name = spawn
@@ -87,8 +85,8 @@ impl Replay<'_> {
                     .clone()
                     .or_else(|| meta(|m| &m.task_name))
                     .or_else(|| spawn_agent_path.as_deref().and_then(last_segment).map(str::to_owned));
-                let task_name = spawn_task_name
-                    .unwrap_or_else(|| last_segment(&agent_path).unwrap_or(&agent_path).to_owned());
+                let task_name =
+                    spawn_task_name.unwrap_or_else(|| last_segment(&agent_path).unwrap_or(&agent_path).to_owned());
                 let agent_role = spawn.agent_role.clone().or_else(|| meta(|m| &m.agent_role)).unwrap_or_default();
                 AgentOrigin::Spawned {
                     spawn_edge_id: format!("edge:spawn:{}:{}", spawn.parent_thread_id, thread_id),

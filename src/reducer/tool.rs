@@ -39,21 +39,23 @@ impl Replay<'_> {
         let requester = match requester {
             RawToolCallRequester::Model => ToolCallRequester::Model,
             RawToolCallRequester::CodeCell { runtime_cell_id } => {
-                let code_cell_id = self
-                    .runtime_cells
-                    .get(&(thread_id.clone(), runtime_cell_id.clone()))
-                    .cloned()
-                    .ok_or_else(|| ErrorKind::NestedToolUnknownRuntimeCell {
-                        runtime_cell: runtime_cell_id.clone(),
-                        thread: thread_id.clone(),
-                    })?;
+                let code_cell_id =
+                    self.runtime_cells.get(&(thread_id.clone(), runtime_cell_id.clone())).cloned().ok_or_else(
+                        || ErrorKind::NestedToolUnknownRuntimeCell {
+                            runtime_cell: runtime_cell_id.clone(),
+                            thread: thread_id.clone(),
+                        },
+                    )?;
                 ToolCallRequester::CodeCell { code_cell_id }
             }
         };
         let items_of = |kinds: [Kind; 2]| -> Vec<String> {
             let Some(call_id) = model_visible_call_id else { return Vec::new() };
-            let merged: BTreeSet<&String> =
-                kinds.iter().filter_map(|kind| self.index.items_with_call(&thread_id, call_id, *kind)).flatten().collect();
+            let merged: BTreeSet<&String> = kinds
+                .iter()
+                .filter_map(|kind| self.index.items_with_call(&thread_id, call_id, *kind))
+                .flatten()
+                .collect();
             merged.into_iter().cloned().collect()
         };
         let call_item_ids = items_of([Kind::FunctionCall, Kind::CustomToolCall]);
@@ -62,7 +64,8 @@ impl Replay<'_> {
         let mut terminal_operation_id = None;
         if *kind == ToolCallKind::WriteStdin {
             if let Some(invocation) = invocation_payload {
-                terminal_operation_id = Some(self.terminal_from_invocation(ctx, tool_call_id, &thread_id, invocation)?);
+                terminal_operation_id =
+                    Some(self.terminal_from_invocation(ctx, tool_call_id, &thread_id, invocation)?);
             }
         }
         if let Some(invocation) = invocation_payload {
@@ -115,7 +118,10 @@ impl Replay<'_> {
     /// A tool's thread: the envelope thread, else the envelope turn's; an envelope turn must agree.
     fn tool_thread(&self, ctx: Ctx) -> Result<String, Error> {
         let turn = |turn_id: &str| {
-            self.trace.codex_turns.get(turn_id).ok_or_else(|| Error::from(ErrorKind::ToolStartUnknownTurn(turn_id.to_owned())))
+            self.trace
+                .codex_turns
+                .get(turn_id)
+                .ok_or_else(|| Error::from(ErrorKind::ToolStartUnknownTurn(turn_id.to_owned())))
         };
         let thread_id = match (ctx.thread_id, ctx.codex_turn_id) {
             (Some(thread), _) => thread.to_owned(),
@@ -128,7 +134,12 @@ impl Replay<'_> {
         if let Some(turn_id) = ctx.codex_turn_id {
             let owner = &turn(turn_id)?.thread_id;
             if owner != &thread_id {
-                return Err(ErrorKind::ToolStartWrongThread { thread: thread_id, turn: turn_id.to_owned(), owner: owner.clone() }.into());
+                return Err(ErrorKind::ToolStartWrongThread {
+                    thread: thread_id,
+                    turn: turn_id.to_owned(),
+                    owner: owner.clone(),
+                }
+                .into());
             }
         }
         Ok(thread_id)
@@ -148,7 +159,10 @@ impl Replay<'_> {
             .ok_or_else(|| ErrorKind::WaitWithoutArguments(payload_id.clone()))?;
         let arguments: Value = serde_json::from_str(arguments)
             .map_err(|e| Error::new(ErrorKind::WaitInvalidArguments(payload_id.clone())).with_detail(e))?;
-        let cell_id = arguments.get("cell_id").and_then(Value::as_str).ok_or_else(|| ErrorKind::WaitWithoutCellId(payload_id.clone()))?;
+        let cell_id = arguments
+            .get("cell_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ErrorKind::WaitWithoutCellId(payload_id.clone()))?;
         // A wait for an unknown or still-queued cell is silently not linked.
         if let Some(code_cell_id) = self.runtime_cells.get(&(thread_id.to_owned(), cell_id.to_owned())) {
             if let Some(cell) = self.trace.code_cells.get_mut(code_cell_id) {
@@ -170,7 +184,12 @@ impl Replay<'_> {
         Ok(())
     }
 
-    pub(super) fn tool_runtime_started(&mut self, ctx: Ctx, tool_call_id: &str, runtime: &RawPayloadRef) -> Result<(), Error> {
+    pub(super) fn tool_runtime_started(
+        &mut self,
+        ctx: Ctx,
+        tool_call_id: &str,
+        runtime: &RawPayloadRef,
+    ) -> Result<(), Error> {
         let tool = self
             .trace
             .tool_calls
@@ -225,7 +244,9 @@ impl Replay<'_> {
         tool.execution.end(ctx.wall, ctx.seq, status);
         tool.raw_result_payload_id = result.map(|p| p.raw_payload_id.clone());
         // Without runtime events the dispatch result is all we know of the terminal operation.
-        if let (Some(operation_id), true) = (tool.terminal_operation_id.clone(), tool.raw_runtime_payload_ids.is_empty()) {
+        if let (Some(operation_id), true) =
+            (tool.terminal_operation_id.clone(), tool.raw_runtime_payload_ids.is_empty())
+        {
             self.end_terminal_operation(ctx, &operation_id, status, result)?;
         }
         if let Some(result) = result {

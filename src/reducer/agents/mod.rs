@@ -12,8 +12,13 @@ use super::tool::push_unique;
 use super::{Ctx, Replay};
 use crate::bundle::{RawPayload, RawPayloadRef, ToolCallKind};
 use crate::error::{Error, ErrorKind};
-use crate::model::{ConversationItem, ConversationItemKind, ConversationRole, InteractionEdge, InteractionEdgeKind as EdgeKind, TraceAnchor};
-use payloads::{parse, ActivityKind, CloseBegin, CloseEnd, InteractionBegin, InteractionEnd, SpawnEnd, SubAgentActivity};
+use crate::model::{
+    ConversationItem, ConversationItemKind, ConversationRole, InteractionEdge, InteractionEdgeKind as EdgeKind,
+    TraceAnchor,
+};
+use payloads::{
+    parse, ActivityKind, CloseBegin, CloseEnd, InteractionBegin, InteractionEnd, SpawnEnd, SubAgentActivity,
+};
 
 use super::leftovers::{UndeliveredEdge, UndeliveredReason};
 
@@ -48,7 +53,8 @@ impl Replay<'_> {
         ids
     }
 
-    /// A message-like edge from a tool: author is the tool thread's agent path.
+    /// A message-like edge from a tool: author is the tool thread's agent path, started at the
+    /// tool's start, carrying the tool's payloads known now.
     fn tool_edge(
         &self,
         tool_call_id: &str,
@@ -56,8 +62,6 @@ impl Replay<'_> {
         kind: EdgeKind,
         target_thread_id: String,
         content: String,
-        spawn_fallback: bool,
-        ended_at: Option<i64>,
     ) -> Result<PendingEdge, Error> {
         let tool = &self.trace.tool_calls[tool_call_id];
         Ok(PendingEdge {
@@ -66,15 +70,20 @@ impl Replay<'_> {
             source: tool_anchor(tool_call_id),
             message_author: self.agent_path_of(&tool.thread_id)?,
             message_content: content,
-            unresolved_spawn_thread_id: spawn_fallback.then(|| target_thread_id.clone()),
+            unresolved_spawn_thread_id: None,
             target_thread_id,
             started_at_unix_ms: tool.execution.started_at_unix_ms,
-            ended_at_unix_ms: ended_at,
+            ended_at_unix_ms: None,
             carried_raw_payload_ids: self.tool_payload_ids(tool_call_id),
         })
     }
 
-    pub(super) fn agent_runtime_started(&mut self, _ctx: Ctx, tool_call_id: &str, runtime: &RawPayloadRef) -> Result<(), Error> {
+    pub(super) fn agent_runtime_started(
+        &mut self,
+        _ctx: Ctx,
+        tool_call_id: &str,
+        runtime: &RawPayloadRef,
+    ) -> Result<(), Error> {
         let kind = self.trace.tool_calls[tool_call_id].kind.clone();
         let edge_kind = match kind {
             ToolCallKind::AssignAgentTask => EdgeKind::AssignAgentTask,
@@ -86,19 +95,18 @@ impl Replay<'_> {
             _ => return Ok(()),
         };
         let begin: InteractionBegin = parse(self.payload_json(runtime)?)?;
-        let edge = self.tool_edge(
-            tool_call_id,
-            format!("edge:tool:{tool_call_id}"),
-            edge_kind,
-            begin.receiver_thread_id.to_string(),
-            begin.prompt,
-            false,
-            None,
-        )?;
+        let edge_id = format!("edge:tool:{tool_call_id}");
+        let edge =
+            self.tool_edge(tool_call_id, edge_id, edge_kind, begin.receiver_thread_id.to_string(), begin.prompt)?;
         self.queue_or_resolve(edge)
     }
 
-    pub(super) fn agent_runtime_ended(&mut self, ctx: Ctx, tool_call_id: &str, runtime: &RawPayloadRef) -> Result<(), Error> {
+    pub(super) fn agent_runtime_ended(
+        &mut self,
+        ctx: Ctx,
+        tool_call_id: &str,
+        runtime: &RawPayloadRef,
+    ) -> Result<(), Error> {
         let value = self.payload_json(runtime)?;
         let tool = &self.trace.tool_calls[tool_call_id];
         let (kind, tool_thread) = (tool.kind.clone(), tool.thread_id.clone());
@@ -112,28 +120,42 @@ impl Replay<'_> {
                 (ToolCallKind::AssignAgentTask, ActivityKind::Interacted) => {
                     (format!("edge:tool:{tool_call_id}"), EdgeKind::AssignAgentTask, false)
                 }
-                (ToolCallKind::SendMessage, ActivityKind::Interacted) => (format!("edge:tool:{tool_call_id}"), EdgeKind::SendMessage, false),
-                (ToolCallKind::CloseAgent, ActivityKind::Interrupted) => return self.close_edge(tool_call_id, &child, Some(ctx.wall)),
+                (ToolCallKind::SendMessage, ActivityKind::Interacted) => {
+                    (format!("edge:tool:{tool_call_id}"), EdgeKind::SendMessage, false)
+                }
+                (ToolCallKind::CloseAgent, ActivityKind::Interrupted) => {
+                    return self.close_edge(tool_call_id, &child, Some(ctx.wall))
+                }
                 (kind, activity) => {
-                    return Err(ErrorKind::ActivityKindMismatch { activity: activity.debug_name(), kind: format!("{kind:?}") }.into())
+                    return Err(ErrorKind::ActivityKindMismatch {
+                        activity: activity.debug_name(),
+                        kind: format!("{kind:?}"),
+                    }
+                    .into())
                 }
             };
             let content = self.invocation_message(tool_call_id)?;
-            let edge = self.tool_edge(tool_call_id, edge_id, edge_kind, child, content, fallback, Some(ctx.wall))?;
+            let mut edge = self.tool_edge(tool_call_id, edge_id, edge_kind, child.clone(), content)?;
+            edge.ended_at_unix_ms = Some(ctx.wall);
+            edge.unresolved_spawn_thread_id = fallback.then_some(child);
             return self.queue_or_resolve(edge);
         }
-        let edge = match kind {
+        let mut edge = match kind {
             ToolCallKind::SpawnAgent => {
                 let end: SpawnEnd = parse(value)?;
                 let Some(child) = end.new_thread_id else { return Ok(()) };
                 let edge_id = format!("edge:spawn:{}:{}", end.sender_thread_id, child);
-                self.tool_edge(tool_call_id, edge_id, EdgeKind::SpawnAgent, child.to_string(), end.prompt, true, Some(ctx.wall))?
+                let mut edge =
+                    self.tool_edge(tool_call_id, edge_id, EdgeKind::SpawnAgent, child.to_string(), end.prompt)?;
+                edge.unresolved_spawn_thread_id = Some(child.to_string());
+                edge
             }
             ToolCallKind::AssignAgentTask | ToolCallKind::SendMessage => {
                 let end: InteractionEnd = parse(value)?;
-                let edge_kind = if kind == ToolCallKind::SendMessage { EdgeKind::SendMessage } else { EdgeKind::AssignAgentTask };
+                let edge_kind =
+                    if kind == ToolCallKind::SendMessage { EdgeKind::SendMessage } else { EdgeKind::AssignAgentTask };
                 let edge_id = format!("edge:tool:{tool_call_id}");
-                self.tool_edge(tool_call_id, edge_id, edge_kind, end.receiver_thread_id.to_string(), end.prompt, false, Some(ctx.wall))?
+                self.tool_edge(tool_call_id, edge_id, edge_kind, end.receiver_thread_id.to_string(), end.prompt)?
             }
             ToolCallKind::CloseAgent => {
                 let end: CloseEnd = parse(value)?;
@@ -141,17 +163,19 @@ impl Replay<'_> {
             }
             _ => return Ok(()),
         };
+        edge.ended_at_unix_ms = Some(ctx.wall);
         self.queue_or_resolve(edge)
     }
 
     /// Sub-agent activity carries no text; the message is the invocation's `message` argument.
     fn invocation_message(&self, tool_call_id: &str) -> Result<String, Error> {
         let tool = &self.trace.tool_calls[tool_call_id];
-        let payload_id =
-            tool.raw_invocation_payload_id.as_ref().ok_or_else(|| ErrorKind::ActivityMissingInvocation(tool_call_id.to_owned()))?;
-        let payload = self.trace.raw_payloads.get(payload_id).ok_or_else(|| ErrorKind::ActivityUnregisteredInvocation {
-            tool: tool_call_id.to_owned(),
-            payload: payload_id.clone(),
+        let payload_id = tool
+            .raw_invocation_payload_id
+            .as_ref()
+            .ok_or_else(|| ErrorKind::ActivityMissingInvocation(tool_call_id.to_owned()))?;
+        let payload = self.trace.raw_payloads.get(payload_id).ok_or_else(|| {
+            ErrorKind::ActivityUnregisteredInvocation { tool: tool_call_id.to_owned(), payload: payload_id.clone() }
         })?;
         let value = self.payload_json(payload)?;
         let arguments = value
@@ -160,7 +184,8 @@ impl Replay<'_> {
             .and_then(Value::as_str)
             .ok_or_else(|| ErrorKind::ActivityMissingArguments(tool_call_id.to_owned()))?;
         let parse_error = || Error::from(ErrorKind::ActivityArgumentsParse(tool_call_id.to_owned()));
-        let arguments: serde_json::Map<String, Value> = serde_json::from_str(arguments).map_err(|e| parse_error().with_detail(e))?;
+        let arguments: serde_json::Map<String, Value> =
+            serde_json::from_str(arguments).map_err(|e| parse_error().with_detail(e))?;
         arguments.get("message").and_then(Value::as_str).map(str::to_owned).ok_or_else(parse_error)
     }
 
@@ -183,8 +208,14 @@ impl Replay<'_> {
     }
 
     pub(super) fn agent_result_observed(&mut self, ctx: Ctx, payload: &RawPayload) -> Result<(), Error> {
-        let RawPayload::AgentResultObserved { edge_id, child_thread_id, child_codex_turn_id, parent_thread_id, message, carried_payload } =
-            payload
+        let RawPayload::AgentResultObserved {
+            edge_id,
+            child_thread_id,
+            child_codex_turn_id,
+            parent_thread_id,
+            message,
+            carried_payload,
+        } = payload
         else {
             unreachable!("dispatched on agent_result_observed")
         };
@@ -215,9 +246,17 @@ impl Replay<'_> {
     /// Item creation hook: the child turn's latest plain assistant message is an agent result's
     /// source (greatest first-seen time, ties to the lexicographically last id).
     pub(super) fn note_agent_result_candidate(&mut self, item: &ConversationItem) {
-        if item.role == ConversationRole::Assistant && item.kind == ConversationItemKind::Message && item.agent_message.is_none() {
+        if item.role == ConversationRole::Assistant
+            && item.kind == ConversationItemKind::Message
+            && item.agent_message.is_none()
+        {
             if let Some(turn) = &item.codex_turn_id {
-                self.pending_edges.offer_assistant_message(&item.thread_id, turn, &item.item_id, item.first_seen_at_unix_ms);
+                self.pending_edges.offer_assistant_message(
+                    &item.thread_id,
+                    turn,
+                    &item.item_id,
+                    item.first_seen_at_unix_ms,
+                );
             }
         }
     }
@@ -315,7 +354,9 @@ impl Replay<'_> {
                     continue;
                 }
                 Some(_) => UndeliveredReason::ChildThreadNeverStarted,
-                None if !self.trace.threads.contains_key(&edge.target_thread_id) => UndeliveredReason::TargetThreadNeverStarted,
+                None if !self.trace.threads.contains_key(&edge.target_thread_id) => {
+                    UndeliveredReason::TargetThreadNeverStarted
+                }
                 None => UndeliveredReason::MessageNeverDelivered,
             };
             undelivered.push(UndeliveredEdge {

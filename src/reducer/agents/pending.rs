@@ -94,7 +94,8 @@ impl PendingEdges {
 
     pub fn offer_assistant_message(&mut self, thread: &str, turn: &str, item_id: &str, first_seen: i64) {
         let candidate = (first_seen, item_id.to_owned());
-        let best = self.latest_assistant.entry((thread.to_owned(), turn.to_owned())).or_insert_with(|| candidate.clone());
+        let best =
+            self.latest_assistant.entry((thread.to_owned(), turn.to_owned())).or_insert_with(|| candidate.clone());
         if candidate > *best {
             *best = candidate;
         }

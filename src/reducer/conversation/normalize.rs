@@ -50,7 +50,14 @@ fn normalize_item(mut item: Value, payload: &str) -> Result<NormalizedItem, Erro
         .ok_or_else(|| ErrorKind::ItemWithoutType(payload.to_owned()))?
         .to_owned();
     let call_id = || item.get("call_id").and_then(Value::as_str).map(str::to_owned);
-    let make = |role, channel, kind, parts, call_id| NormalizedItem { role, channel, kind, parts, call_id, agent_message: None };
+    let make = |role, channel, kind, parts, call_id| NormalizedItem {
+        role,
+        channel,
+        kind,
+        parts,
+        call_id,
+        agent_message: None,
+    };
     let whole_item = || json_part(&item, payload).map(|part| vec![part]);
     Ok(match item_type.as_str() {
         "message" => {
@@ -64,7 +71,9 @@ fn normalize_item(mut item: Value, payload: &str) -> Result<NormalizedItem, Erro
             make(role, channel, Kind::Message, content_parts(item.get("content"), payload), None)
         }
         "agent_message" => agent_message(&item, payload)?,
-        "reasoning" => make(Role::Assistant, Some(Channel::Analysis), Kind::Reasoning, reasoning_parts(&item, payload)?, None),
+        "reasoning" => {
+            make(Role::Assistant, Some(Channel::Analysis), Kind::Reasoning, reasoning_parts(&item, payload)?, None)
+        }
         "function_call" => {
             let parts = match item.get("arguments") {
                 Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
@@ -77,7 +86,8 @@ fn normalize_item(mut item: Value, payload: &str) -> Result<NormalizedItem, Erro
             make(Role::Assistant, Some(Channel::Commentary), Kind::FunctionCall, parts, call_id())
         }
         "function_call_output" | "custom_tool_call_output" => {
-            let kind = if item_type == "function_call_output" { Kind::FunctionCallOutput } else { Kind::CustomToolCallOutput };
+            let kind =
+                if item_type == "function_call_output" { Kind::FunctionCallOutput } else { Kind::CustomToolCallOutput };
             let parts = tool_output_parts(item.get("output"), payload)?;
             make(Role::Tool, Some(Channel::Commentary), kind, parts, call_id())
         }
@@ -110,7 +120,8 @@ fn normalize_item(mut item: Value, payload: &str) -> Result<NormalizedItem, Erro
 }
 
 fn message_role(item: &Value, payload: &str) -> Result<Role, Error> {
-    let role = item.get("role").and_then(Value::as_str).ok_or_else(|| ErrorKind::MessageWithoutRole(payload.to_owned()))?;
+    let role =
+        item.get("role").and_then(Value::as_str).ok_or_else(|| ErrorKind::MessageWithoutRole(payload.to_owned()))?;
     Ok(match role {
         "system" => Role::System,
         "developer" => Role::Developer,
@@ -202,7 +213,9 @@ fn reasoning_parts(item: &Value, payload: &str) -> Result<Vec<Part>, Error> {
     }
     match item.get(ENCRYPTED_CONTENT) {
         None | Some(Value::Null) => {}
-        Some(Value::String(value)) => parts.push(Part::Encoded { label: ENCRYPTED_CONTENT.to_owned(), value: value.clone() }),
+        Some(Value::String(value)) => {
+            parts.push(Part::Encoded { label: ENCRYPTED_CONTENT.to_owned(), value: value.clone() })
+        }
         Some(_) => return Err(ErrorKind::ReasoningNonStringEncrypted(payload.to_owned()).into()),
     }
     if parts.is_empty() {

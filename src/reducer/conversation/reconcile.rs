@@ -32,7 +32,14 @@ pub struct Pass<'a> {
 }
 
 impl<'a> Pass<'a> {
-    pub fn new(thread_id: &'a str, codex_turn_id: &'a str, wall: i64, mode: Mode, previous: &'a [String], start_index: usize) -> Self {
+    pub fn new(
+        thread_id: &'a str,
+        codex_turn_id: &'a str,
+        wall: i64,
+        mode: Mode,
+        previous: &'a [String],
+        start_index: usize,
+    ) -> Self {
         Pass { thread_id, codex_turn_id, wall, mode, previous, start_index, producers: Vec::new() }
     }
 
@@ -94,7 +101,8 @@ fn merge_reasoning(stored: &[Part], incoming: &[Part]) -> Option<Vec<Part>> {
         return None;
     }
     let texts = |parts: &[Part]| parts.iter().filter(|p| matches!(p, Part::Text { .. })).cloned().collect::<Vec<_>>();
-    let summaries = |parts: &[Part]| parts.iter().filter(|p| matches!(p, Part::Summary { .. })).cloned().collect::<Vec<_>>();
+    let summaries =
+        |parts: &[Part]| parts.iter().filter(|p| matches!(p, Part::Summary { .. })).cloned().collect::<Vec<_>>();
     let (stored_texts, stored_summaries) = (texts(stored), summaries(stored));
     if !stored_texts.is_empty() && !stored_summaries.is_empty() {
         return None;
@@ -107,7 +115,11 @@ fn merge_reasoning(stored: &[Part], incoming: &[Part]) -> Option<Vec<Part>> {
 
 impl Replay<'_> {
     /// Run one pass; returns the chosen ids in input order. Flushes queued code-cell starts after.
-    pub(in crate::reducer) fn reconcile(&mut self, pass: Pass, items: Vec<NormalizedItem>) -> Result<Vec<String>, Error> {
+    pub(in crate::reducer) fn reconcile(
+        &mut self,
+        pass: Pass,
+        items: Vec<NormalizedItem>,
+    ) -> Result<Vec<String>, Error> {
         let mut chosen_ids = Vec::with_capacity(items.len());
         let mut used: HashSet<String> = HashSet::new();
         // Built on the first search only: most full requests reuse every item by position.
@@ -131,7 +143,9 @@ impl Replay<'_> {
                             });
                             by_key
                                 .get(&key)
-                                .and_then(|positions| positions.iter().map(|&p| &pass.previous[p]).find(|id| !used.contains(*id)))
+                                .and_then(|positions| {
+                                    positions.iter().map(|&p| &pass.previous[p]).find(|id| !used.contains(*id))
+                                })
                                 .cloned()
                         }
                     };
@@ -166,7 +180,8 @@ impl Replay<'_> {
     /// an equivalence and each stored item passed this check, so the first one stands for all.
     fn check_call_id(&self, thread_id: &str, item: &NormalizedItem) -> Result<(), Error> {
         let Some(call_id) = &item.call_id else { return Ok(()) };
-        let Some(existing) = self.index.items_with_call(thread_id, call_id, item.kind).and_then(|ids| ids.first()) else {
+        let Some(existing) = self.index.items_with_call(thread_id, call_id, item.kind).and_then(|ids| ids.first())
+        else {
             return Ok(());
         };
         if self.stored_key(existing) != match_key(item) {
@@ -176,7 +191,11 @@ impl Replay<'_> {
     }
 
     fn stored_key(&self, item_id: &str) -> String {
-        self.trace.conversation_items.get(item_id).map(|item| match_key(&stored_as_normalized(item))).unwrap_or_default()
+        self.trace
+            .conversation_items
+            .get(item_id)
+            .map(|item| match_key(&stored_as_normalized(item)))
+            .unwrap_or_default()
     }
 
     pub(in crate::reducer) fn create_item(&mut self, pass: &Pass, item: &NormalizedItem) -> String {

@@ -1,0 +1,123 @@
+//! The binary end to end: exit codes, output placement, and messages for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rollout-conformance"))
+}
+
+fn upstream_case(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/upstream").join(name)
+}
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/valid").join(name)
+}
+
+/// Copy a bundle into a temp dir so a test may write `state.json` or break files.
+fn copy_bundle(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in ["manifest.json", "trace.jsonl"] {
+        std::fs::copy(from.join(entry), dir.path().join(entry)).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("payloads")).unwrap();
+    for payload in std::fs::read_dir(from.join("payloads")).unwrap() {
+        let payload = payload.unwrap().path();
+        std::fs::copy(&payload, dir.path().join("payloads").join(payload.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn reduce_stdout_prints_state_and_a_newline() {
+    let output = bin().args(["reduce", "--stdout"]).arg(corpus("full_and_incremental_requests")).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(state["schema_version"], 1);
+}
+
+#[test]
+fn reduce_writes_state_json_into_the_bundle_like_upstream() {
+    let case = upstream_case("response_outputs_enter_thread_conversation_on_completion");
+    if !case.exists() {
+        eprintln!("SKIPPED: ../shared not present");
+        return;
+    }
+    let bundle = copy_bundle(&case.join("bundle"));
+    let output = bin().arg("reduce").arg(bundle.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let written = std::fs::read_to_string(bundle.path().join("state.json")).unwrap();
+    let expected = std::fs::read_to_string(case.join("expected-state.json")).unwrap();
+    // Upstream writes no trailing newline; the expected file has one.
+    assert_eq!(format!("{written}\n"), expected);
+}
+
+#[test]
+fn reduce_output_flag_leaves_the_bundle_untouched() {
+    let bundle = copy_bundle(&corpus("full_and_incremental_requests"));
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("reduced.json");
+    let output = bin().arg("reduce").arg(bundle.path()).arg("--output").arg(&target).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(target.is_file());
+    assert!(!bundle.path().join("state.json").exists());
+}
+
+#[test]
+fn malformed_line_exits_2_and_names_the_line() {
+    let bundle = copy_bundle(&corpus("full_and_incremental_requests"));
+    let log = bundle.path().join("trace.jsonl");
+    let mut lines: Vec<String> = std::fs::read_to_string(&log).unwrap().lines().map(str::to_owned).collect();
+    lines[2] = "{\"schema_version\":1,\"seq\":3".to_owned();
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let output = bin().args(["reduce", "--stdout"]).arg(bundle.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.starts_with("error: parse trace event line 3\n"), "{err}");
+    assert!(err.contains("line: 3"), "{err}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn replay_error_exits_2_with_upstream_message_first() {
+    let case = upstream_case("unknown_previous_response_id_is_reducer_error");
+    if !case.exists() {
+        eprintln!("SKIPPED: ../shared not present");
+        return;
+    }
+    let output = bin().args(["reduce", "--stdout"]).arg(case.join("bundle")).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    let first = err.lines().next().unwrap();
+    assert_eq!(first, "error: incremental inference request inference-1 referenced unknown previous_response_id resp-missing");
+    assert!(err.contains("seq: "), "{err}");
+}
+
+#[test]
+fn missing_bundle_exits_2() {
+    let output = bin().args(["reduce", "--stdout", "/nonexistent/bundle"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("manifest.json"), "{}", stderr(&output));
+}
+
+#[test]
+fn usage_error_exits_2() {
+    let output = bin().args(["reduce"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = bin().args(["no-such-command"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn help_exits_0() {
+    let output = bin().args(["reduce", "--help"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("state.json"));
+}
