@@ -2,9 +2,11 @@
 //! rollout-trace bundles.
 
 pub mod bundle;
+pub mod canon;
 pub mod cli;
 pub mod error;
 pub mod model;
 pub mod reducer;
+pub mod suite;
 
 pub use error::{Error, ErrorKind};

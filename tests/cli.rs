@@ -96,7 +96,10 @@ fn replay_error_exits_2_with_upstream_message_first() {
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     let first = err.lines().next().unwrap();
-    assert_eq!(first, "error: incremental inference request inference-1 referenced unknown previous_response_id resp-missing");
+    assert_eq!(
+        first,
+        "error: incremental inference request inference-1 referenced unknown previous_response_id resp-missing"
+    );
     assert!(err.contains("seq: "), "{err}");
 }
 
