@@ -18,7 +18,9 @@ mod tool;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-pub use leftovers::{Leftovers, UndeliveredEdge, UnmaterializedCodeCell, WaitingLifecycleEvent};
+pub use leftovers::{
+    Leftovers, UnconsumedReplacement, UndeliveredEdge, UndeliveredReason, UnmaterializedCodeCell, WaitingLifecycleEvent,
+};
 
 use crate::bundle::{Bundle, RawPayload, RawPayloadRef, RawTraceEvent};
 use crate::error::{Error, ErrorKind};

@@ -20,7 +20,7 @@ use payloads::{
     parse, ActivityKind, CloseBegin, CloseEnd, InteractionBegin, InteractionEnd, SpawnEnd, SubAgentActivity,
 };
 
-use super::leftovers::{UndeliveredEdge, UndeliveredReason};
+use super::{UndeliveredEdge, UndeliveredReason};
 
 fn tool_anchor(tool_call_id: &str) -> TraceAnchor {
     TraceAnchor::ToolCall { tool_call_id: tool_call_id.to_owned() }

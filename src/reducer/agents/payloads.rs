@@ -4,13 +4,31 @@
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use uuid::Uuid;
+use uuid::Uuid as RawUuid;
 
 use crate::error::{Error, ErrorKind};
 
 /// Parse a payload into its protocol type; the error is serde's message alone.
 pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
     serde_json::from_value(value).map_err(|e| ErrorKind::Serde(e.to_string()).into())
+}
+
+/// A thread id in a collab payload: a UUID, rendered back lowercase and hyphenated. Upstream reads
+/// a string and parses it, so a bad id fails with the uuid parser's own message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uuid(RawUuid);
+
+impl std::fmt::Display for Uuid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+impl<'de> Deserialize<'de> for Uuid {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        RawUuid::parse_str(&text).map(Uuid).map_err(D::Error::custom)
+    }
 }
 
 /// `/root`, `/root/<segment>/…` (segments of `[a-z0-9_]+`, not `root`), or `/morpheus`.
