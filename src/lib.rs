@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod canon;
 pub mod cli;
 pub mod error;
+pub mod generate;
 pub mod model;
 pub mod reducer;
 pub mod suite;

@@ -1,0 +1,355 @@
+//! Multi-agent trees: spawned children (in the root's bundle), messages to them, closes, and
+//! their results reaching the parent.
+
+use serde_json::{json, Value};
+
+use super::conversation::{developer_message, ResponseItem};
+use super::tools::{Runtime, ToolSpec};
+use super::{Emitter, HbRule, Tag, ROOT_AGENT_PATH, ROOT_THREAD_ID};
+use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind, RawToolCallRequester, RolloutStatus, ToolCallKind};
+use crate::generate::facts::{EdgeFact, TargetFact};
+use crate::generate::scenario::{Call, ChildFate, ChildPlan, Exchange, Outcome, ResultPlan};
+use crate::model::InteractionEdgeKind;
+use crate::reducer::UndeliveredReason;
+
+#[derive(Debug, Clone)]
+pub struct Child {
+    pub thread_id: String,
+    pub agent_path: String,
+    pub started: bool,
+    pub closed: bool,
+}
+
+/// An agent-tool call, resolved to its child.
+pub enum AgentCall {
+    Spawn { call_id: String, child: usize, plan: ChildPlan },
+    Message { call_id: String, child: usize, followup: bool, via_activity: bool },
+    Close { call_id: String, child: usize, via_activity: bool },
+}
+
+fn agent_message(author: &str, recipient: &str, text: &str) -> Value {
+    json!({"type": "agent_message", "author": author, "recipient": recipient, "content": [{"type": "input_text", "text": text}]})
+}
+
+fn prompt(call_id: &str) -> String {
+    format!("Review the change in {call_id} and report problems.")
+}
+
+fn message_text(call_id: &str) -> String {
+    format!("Also check the tests touched by {call_id}.")
+}
+
+impl AgentCall {
+    pub fn call_id(&self) -> &str {
+        match self {
+            AgentCall::Spawn { call_id, .. }
+            | AgentCall::Message { call_id, .. }
+            | AgentCall::Close { call_id, .. } => call_id,
+        }
+    }
+
+    fn function(&self) -> (&'static str, Value) {
+        match self {
+            AgentCall::Spawn { call_id, child, .. } => (
+                "spawn_agent",
+                json!({"message": prompt(call_id), "agent_type": "worker", "task_name": format!("worker_{}", child + 1)}),
+            ),
+            AgentCall::Message { call_id, child, followup, .. } => {
+                let name = if *followup { "followup_task" } else { "send_message" };
+                (name, json!({"target": format!("/root/worker_{}", child + 1), "message": message_text(call_id)}))
+            }
+            AgentCall::Close { child, .. } => ("close_agent", json!({"target": format!("/root/worker_{}", child + 1)})),
+        }
+    }
+
+    pub fn item(&self) -> ResponseItem {
+        let (name, arguments) = self.function();
+        ResponseItem::same(
+            json!({"type": "function_call", "name": name, "arguments": arguments.to_string(), "call_id": self.call_id()}),
+        )
+    }
+}
+
+impl Emitter {
+    /// The latest child that started and is not closed.
+    fn live_child(&self) -> Option<usize> {
+        self.children.iter().rposition(|child| child.started && !child.closed)
+    }
+
+    pub(super) fn plan_agent_call(&mut self, thread: &str, call: &Call, call_id: &str) -> Option<AgentCall> {
+        // Children are spawned by the root only (one level deep).
+        if thread != ROOT_THREAD_ID {
+            return None;
+        }
+        let call_id = call_id.to_owned();
+        match call {
+            Call::Spawn(plan) => {
+                let child = self.children.len();
+                self.children.push(Child {
+                    thread_id: format!("019d0000-0000-7000-8000-{:012x}", child + 2),
+                    agent_path: format!("/root/worker_{}", child + 1),
+                    started: plan.fate != ChildFate::NeverStarts,
+                    closed: false,
+                });
+                Some(AgentCall::Spawn { call_id, child, plan: plan.clone() })
+            }
+            Call::Message { followup, via_activity } => {
+                let child = self.live_child()?;
+                Some(AgentCall::Message { call_id, child, followup: *followup, via_activity: *via_activity })
+            }
+            Call::Close { via_activity } => {
+                let child = self.live_child()?;
+                self.children[child].closed = true;
+                Some(AgentCall::Close { call_id, child, via_activity: *via_activity })
+            }
+            _ => None,
+        }
+    }
+
+    fn agent_spec(&self, call: &AgentCall, kind: ToolCallKind, runtime: Vec<Runtime>) -> ToolSpec<'static> {
+        let (name, arguments) = call.function();
+        let call_id = call.call_id().to_owned();
+        ToolSpec {
+            tool_call_id: call_id.clone(),
+            model_visible_call_id: Some(call_id.clone()),
+            requester: RawToolCallRequester::Model,
+            kind,
+            label: name,
+            invocation: json!({"tool_name": name, "tool_namespace": null, "payload": {"type": "function", "arguments": arguments.to_string()}}),
+            runtime,
+            result: json!({"type": "direct_response", "response_item": {"type": "function_call_output", "call_id": call_id, "output": format!("{name} accepted")}}),
+            start_tag: Tag::Plain,
+        }
+    }
+
+    fn agent_output(&mut self, thread: &str, call: &AgentCall, end: usize) {
+        let (name, _) = call.function();
+        let item =
+            json!({"type": "function_call_output", "call_id": call.call_id(), "output": format!("{name} accepted")});
+        self.tool_output(thread, item, end);
+    }
+
+    fn agent_tool(
+        &mut self,
+        thread: &str,
+        turn: &str,
+        call: &AgentCall,
+        kind: ToolCallKind,
+        runtime: Vec<Runtime>,
+        preds: Vec<(usize, HbRule)>,
+    ) -> (usize, Vec<usize>, usize) {
+        let spec = self.agent_spec(call, kind, runtime);
+        let events = self.tool_events(thread, turn, spec, preds);
+        self.agent_output(thread, call, events.2);
+        events
+    }
+
+    fn activity(&self, call_id: &str, child: usize, kind: &str) -> Value {
+        let child = &self.children[child];
+        json!({"event_id": call_id, "occurred_at_ms": 1, "agent_thread_id": child.thread_id, "agent_path": child.agent_path, "kind": kind})
+    }
+
+    /// One child turn: a request carrying `inputs`, a response, a completed turn end.
+    fn child_turn(
+        &mut self,
+        child: usize,
+        inputs: Vec<Value>,
+        reply: bool,
+        preds: Vec<(usize, HbRule)>,
+    ) -> (String, usize) {
+        let thread = self.children[child].thread_id.clone();
+        let turn_id = format!("turn-{}", self.next("turn"));
+        self.state(&thread).current_turn = Some(turn_id.clone());
+        self.state(&thread).pending_inputs.extend(inputs);
+        let payload = RawPayload::CodexTurnStarted { codex_turn_id: turn_id.clone(), thread_id: thread.clone() };
+        self.spine(&thread, false, payload, Tag::Plain, preds);
+        let exchange = Exchange {
+            incremental: true,
+            user_message: false,
+            reasoning: !reply,
+            assistant_message: reply,
+            calls: Vec::new(),
+            outcome: Outcome::Completed,
+        };
+        self.exchange(&thread, &exchange);
+        self.end_turn(&thread, ExecutionStatus::Completed);
+        let end = self.state(&thread).last_spine.expect("the turn ended");
+        (turn_id, end)
+    }
+
+    pub(super) fn run_agent_call(&mut self, thread: &str, turn: &str, request: usize, call: AgentCall) {
+        let after_request = vec![(request, HbRule::AfterRequest)];
+        let call_id = call.call_id().to_owned();
+        match &call {
+            AgentCall::Spawn { child, plan, .. } => {
+                let child = *child;
+                let Child { thread_id: child_thread, agent_path: child_path, .. } = self.children[child].clone();
+                let edge_id = format!("edge:spawn:{thread}:{child_thread}");
+                let end_body = if plan.via_activity {
+                    self.activity(&call_id, child, "started")
+                } else {
+                    json!({"call_id": call_id, "sender_thread_id": thread, "new_thread_id": child_thread, "new_agent_nickname": format!("Worker{}", child + 1), "new_agent_role": "worker", "prompt": prompt(&call_id), "model": super::MODEL, "reasoning_effort": "medium", "status": "pending_init"})
+                };
+                let mut runtime = Vec::new();
+                if !plan.via_activity {
+                    runtime.push(Runtime::Begin(
+                        json!({"call_id": call_id, "sender_thread_id": thread, "prompt": prompt(&call_id)}),
+                    ));
+                }
+                runtime.push(Runtime::End(end_body));
+                let spec = self.agent_spec(&call, ToolCallKind::SpawnAgent, runtime);
+                let start = self.tool_start(thread, turn, &spec, after_request);
+                if plan.fate == ChildFate::NeverStarts {
+                    let (_, end) = self.tool_finish(thread, turn, spec, start, Vec::new());
+                    self.agent_output(thread, &call, end);
+                    self.facts.undelivered.insert(edge_id, UndeliveredReason::ChildThreadNeverStarted);
+                    return;
+                }
+                let metadata = json!({
+                    "thread_id": child_thread, "agent_path": child_path, "task_name": format!("worker_{}", child + 1),
+                    "nickname": format!("Worker{}", child + 1), "agent_role": "worker",
+                    "session_source": {"subagent": {"thread_spawn": {"parent_thread_id": thread, "depth": 1, "agent_path": child_path, "agent_nickname": format!("Worker{}", child + 1), "agent_role": "worker"}}},
+                    "cwd": "/repo", "model": super::MODEL, "provider_name": super::PROVIDER,
+                });
+                let started = self.start_thread(
+                    &child_thread,
+                    &child_path,
+                    &metadata,
+                    vec![(start, HbRule::ChildCreatedBySpawn)],
+                );
+                // The spawn's end reports the child, so the child exists by then.
+                let (_, end) =
+                    self.tool_finish(thread, turn, spec, start, vec![(started, HbRule::ChildCreatedBySpawn)]);
+                self.agent_output(thread, &call, end);
+                let mut inputs = vec![developer_message(&format!("You are {child_path}."))];
+                let target = match plan.fate {
+                    ChildFate::ReceivesTask => {
+                        inputs.push(agent_message(ROOT_AGENT_PATH, &child_path, &prompt(&call_id)));
+                        TargetFact::ItemOf(child_thread.clone())
+                    }
+                    _ => {
+                        inputs.push(super::conversation::user_message("Start when the task arrives."));
+                        TargetFact::Thread(child_thread.clone())
+                    }
+                };
+                self.facts.edges.insert(edge_id, EdgeFact { kind: InteractionEdgeKind::SpawnAgent, target });
+                let (child_turn, child_turn_end) = self.child_turn(child, inputs, plan.assistant_reply, Vec::new());
+                if plan.result != ResultPlan::None {
+                    self.agent_result(child, &child_turn, child_turn_end, plan.result);
+                }
+            }
+            AgentCall::Message { child, followup, via_activity, .. } => {
+                let child = *child;
+                let Child { thread_id: child_thread, agent_path: child_path, .. } = self.children[child].clone();
+                let (kind, edge_kind) = if *followup {
+                    (ToolCallKind::AssignAgentTask, InteractionEdgeKind::AssignAgentTask)
+                } else {
+                    (ToolCallKind::SendMessage, InteractionEdgeKind::SendMessage)
+                };
+                let text = message_text(&call_id);
+                let runtime = if *via_activity {
+                    vec![Runtime::End(self.activity(&call_id, child, "interacted"))]
+                } else {
+                    let begin = json!({"call_id": call_id, "sender_thread_id": thread, "receiver_thread_id": child_thread, "prompt": text});
+                    let end = json!({"call_id": call_id, "sender_thread_id": thread, "receiver_thread_id": child_thread, "receiver_agent_nickname": null, "receiver_agent_role": null, "prompt": text, "status": "running"});
+                    vec![Runtime::Begin(begin), Runtime::End(end)]
+                };
+                let (start, _, _) = self.agent_tool(thread, turn, &call, kind, runtime, after_request);
+                self.facts.edges.insert(
+                    format!("edge:tool:{call_id}"),
+                    EdgeFact { kind: edge_kind, target: TargetFact::ItemOf(child_thread.clone()) },
+                );
+                let inputs = vec![agent_message(ROOT_AGENT_PATH, &child_path, &text)];
+                self.child_turn(child, inputs, true, vec![(start, HbRule::ChildTurnAfterMessage)]);
+            }
+            AgentCall::Close { child, via_activity, .. } => {
+                let child = *child;
+                let child_thread = self.children[child].thread_id.clone();
+                let runtime = if *via_activity {
+                    vec![Runtime::End(self.activity(&call_id, child, "interrupted"))]
+                } else {
+                    vec![
+                        Runtime::Begin(
+                            json!({"call_id": call_id, "sender_thread_id": thread, "receiver_thread_id": child_thread}),
+                        ),
+                        Runtime::End(
+                            json!({"call_id": call_id, "sender_thread_id": thread, "receiver_thread_id": child_thread, "receiver_agent_nickname": null, "receiver_agent_role": null, "status": "shutdown"}),
+                        ),
+                    ]
+                };
+                let mut preds = after_request;
+                preds.extend(self.state(&child_thread).last_spine.map(|e| (e, HbRule::Close)));
+                let (_, runtime_events, _) =
+                    self.agent_tool(thread, turn, &call, ToolCallKind::CloseAgent, runtime, preds);
+                let close_end = *runtime_events.last().expect("a close has a runtime end");
+                self.facts.edges.insert(
+                    format!("edge:tool:{call_id}"),
+                    EdgeFact {
+                        kind: InteractionEdgeKind::CloseAgent,
+                        target: TargetFact::Thread(child_thread.clone()),
+                    },
+                );
+                let payload =
+                    RawPayload::ThreadEnded { thread_id: child_thread.clone(), status: RolloutStatus::Completed };
+                self.spine(&child_thread, false, payload, Tag::Plain, vec![(close_end, HbRule::Close)]);
+            }
+        }
+    }
+
+    /// The child's result, observed after its turn; `Delivered` shows it in the root's next request.
+    fn agent_result(&mut self, child: usize, child_turn: &str, child_turn_end: usize, plan: ResultPlan) {
+        let Child { thread_id: child_thread, agent_path: child_path, .. } = self.children[child].clone();
+        let edge_id = format!("edge:agent_result:{child_thread}:{child_turn}:{ROOT_THREAD_ID}");
+        let message = format!("<subagent_notification>{child_path} finished {child_turn}</subagent_notification>");
+        let carried = json!({"child_agent_path": child_path, "message": message, "status": {"completed": "done"}});
+        let carried_payload = Some(self.payload(RawPayloadKind::AgentResult, &carried));
+        self.push(
+            Some(&child_thread),
+            Some(child_turn),
+            RawPayload::AgentResultObserved {
+                edge_id: edge_id.clone(),
+                child_thread_id: child_thread.clone(),
+                child_codex_turn_id: child_turn.to_owned(),
+                parent_thread_id: ROOT_THREAD_ID.to_owned(),
+                message: message.clone(),
+                carried_payload,
+            },
+            Tag::Plain,
+            vec![(child_turn_end, HbRule::ResultAfterChildTurn)],
+        );
+        match plan {
+            ResultPlan::Delivered => {
+                let root = self.state(ROOT_THREAD_ID);
+                root.pending_inputs.push(agent_message(&child_path, ROOT_AGENT_PATH, &message));
+                root.pending_waits.push(child_turn_end);
+                self.notifications.push((edge_id, message));
+            }
+            _ => {
+                self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
+            }
+        }
+    }
+
+    /// Results whose notification no later request or compaction carried stay undelivered.
+    pub(super) fn settle_notifications(&mut self) {
+        let root = &self.threads[ROOT_THREAD_ID];
+        let unshown: Vec<bool> = self
+            .notifications
+            .iter()
+            .map(|(_, message)| {
+                root.pending_inputs.iter().any(|item| item["content"][0]["text"].as_str() == Some(message))
+            })
+            .collect();
+        for ((edge_id, _), unshown) in std::mem::take(&mut self.notifications).into_iter().zip(unshown) {
+            if unshown {
+                self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
+            } else {
+                let fact = EdgeFact {
+                    kind: InteractionEdgeKind::AgentResult,
+                    target: TargetFact::ItemOf(ROOT_THREAD_ID.to_owned()),
+                };
+                self.facts.edges.insert(edge_id, fact);
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Code cells: start, nested tools, initial response, end, and what the turn end does to them.
+
+use serde_json::{json, Value};
+
+use super::tools::{Runtime, ToolSpec};
+use super::{Emitter, HbRule, Tag};
+use crate::bundle::{
+    CodeCellRuntimeStatus as Status, ExecutionStatus, RawPayload, RawPayloadKind, RawToolCallRequester, ToolCallKind,
+};
+use crate::generate::facts::CellFact;
+use crate::generate::scenario::{CellFinal, CodeCellPlan};
+
+/// The end of a yielded cell that outlives its turn, written after the turn ends.
+#[derive(Debug)]
+pub struct DeferredCellEnd {
+    runtime_cell_id: String,
+    turn: String,
+    status: Status,
+    initial_response: usize,
+}
+
+/// The status a runtime response records (producer realism): a yield is `yielded`, a
+/// termination `terminated`, a result with error text `failed`, any other result `completed`.
+fn response_body(status: Status, runtime_cell_id: &str) -> Value {
+    let content = json!([{"type": "input_text", "text": format!("cell {runtime_cell_id} output")}]);
+    match status {
+        Status::Yielded => json!({"response": {"Yielded": {"cell_id": runtime_cell_id, "content_items": content}}}),
+        Status::Terminated => {
+            json!({"response": {"Terminated": {"cell_id": runtime_cell_id, "content_items": content}}})
+        }
+        Status::Failed => {
+            json!({"response": {"Result": {"cell_id": runtime_cell_id, "content_items": content, "error_text": "TypeError: boom"}}})
+        }
+        _ => json!({"response": {"Result": {"cell_id": runtime_cell_id, "content_items": content}}}),
+    }
+}
+
+fn execution_of(status: Status) -> ExecutionStatus {
+    match status {
+        Status::Completed => ExecutionStatus::Completed,
+        Status::Failed => ExecutionStatus::Failed,
+        Status::Terminated => ExecutionStatus::Cancelled,
+        Status::Starting | Status::Running | Status::Yielded => ExecutionStatus::Running,
+    }
+}
+
+impl Emitter {
+    /// A lifecycle event of a cell: `(status, is_end)`.
+    fn cell_event(
+        &mut self,
+        thread: &str,
+        turn: &str,
+        runtime_cell_id: &str,
+        (status, end): (Status, bool),
+        tag: Tag,
+        preds: Vec<(usize, HbRule)>,
+    ) -> usize {
+        let response_payload = Some(self.payload(RawPayloadKind::ToolResult, &response_body(status, runtime_cell_id)));
+        let runtime_cell_id = runtime_cell_id.to_owned();
+        let payload = if end {
+            RawPayload::CodeCellEnded { runtime_cell_id, status, response_payload }
+        } else {
+            RawPayload::CodeCellInitialResponse { runtime_cell_id, status, response_payload }
+        };
+        self.push(Some(thread), Some(turn), payload, tag, preds)
+    }
+
+    pub(super) fn run_cell(
+        &mut self,
+        thread: &str,
+        turn: &str,
+        request: usize,
+        call_id: &str,
+        runtime_cell_id: &str,
+        plan: &CodeCellPlan,
+    ) {
+        let cell_id = format!("code_cell:{call_id}");
+        self.cell_ids.insert((thread.to_owned(), runtime_cell_id.to_owned()), cell_id.clone());
+        let source_js = format!("const r = await tools.exec_command({{ cmd: \"ls {call_id}\" }});\ntext(r.output);");
+        let start = self.push(
+            Some(thread),
+            Some(turn),
+            RawPayload::CodeCellStarted {
+                runtime_cell_id: runtime_cell_id.to_owned(),
+                model_visible_call_id: call_id.to_owned(),
+                source_js,
+            },
+            Tag::CellStart(cell_id.clone()),
+            vec![(request, HbRule::AfterRequest)],
+        );
+        // Nested tools run one at a time from the cell's JavaScript; their ids sort in start order.
+        let mut nested = Vec::new();
+        let mut last = (start, HbRule::NestedTool);
+        for k in 0..plan.nested_tools {
+            let tool_call_id = format!("{call_id}-nested-{k}");
+            let cmd = format!("ls {call_id}/{k}");
+            let output = format!("file-{k}\n");
+            let spec = ToolSpec {
+                tool_call_id: tool_call_id.clone(),
+                model_visible_call_id: None,
+                requester: RawToolCallRequester::CodeCell { runtime_cell_id: runtime_cell_id.to_owned() },
+                kind: ToolCallKind::ExecCommand,
+                label: "exec_command",
+                invocation: json!({"tool_name": "exec_command", "tool_namespace": null, "payload": {"type": "function", "arguments": json!({"cmd": cmd}).to_string()}}),
+                runtime: vec![
+                    Runtime::Begin(
+                        json!({"call_id": tool_call_id, "turn_id": turn, "command": ["bash", "-lc", cmd], "cwd": "/repo"}),
+                    ),
+                    Runtime::End(
+                        json!({"call_id": tool_call_id, "turn_id": turn, "command": ["bash", "-lc", cmd], "cwd": "/repo", "stdout": output, "stderr": "", "exit_code": 0, "formatted_output": output}),
+                    ),
+                ],
+                result: json!({"type": "code_mode_response", "value": {"output": output, "exit_code": 0}}),
+                start_tag: Tag::NestedToolStart(cell_id.clone()),
+            };
+            let preds = vec![last, (start, HbRule::NestedTool)];
+            let (_, _, end) = self.tool_events(thread, turn, spec, preds);
+            last = (end, HbRule::NestedTool);
+            nested.push(tool_call_id);
+        }
+
+        let ended_by_turn = plan.final_status == CellFinal::EndedByTurn;
+        let final_status = match plan.final_status {
+            CellFinal::Completed => Status::Completed,
+            CellFinal::Failed => Status::Failed,
+            CellFinal::Terminated => Status::Terminated,
+            CellFinal::EndedByTurn => Status::Yielded,
+        };
+        let yields = plan.yields || ended_by_turn;
+        let initial_status = if yields { Status::Yielded } else { final_status };
+        let initial = self.cell_event(
+            thread,
+            turn,
+            runtime_cell_id,
+            (initial_status, false),
+            Tag::CellLifecycle(cell_id.clone()),
+            vec![(start, HbRule::CellLifecycle), last],
+        );
+        self.tool_output(thread, json!({"type": "custom_tool_call_output", "call_id": call_id, "output": format!("cell {runtime_cell_id} output")}), initial);
+        self.facts.code_cells.insert(
+            cell_id.clone(),
+            CellFact {
+                thread_id: thread.to_owned(),
+                model_visible_call_id: call_id.to_owned(),
+                runtime_status: final_status,
+                execution_status: execution_of(final_status),
+                nested_tool_call_ids: nested,
+                wait_tool_call_ids: Vec::new(),
+            },
+        );
+        if ended_by_turn {
+            self.state(thread).cells_ended_by_turn.push(cell_id);
+        } else if plan.outlives_turn && yields {
+            self.state(thread).deferred_cell_ends.push(DeferredCellEnd {
+                runtime_cell_id: runtime_cell_id.to_owned(),
+                turn: turn.to_owned(),
+                status: final_status,
+                initial_response: initial,
+            });
+        } else {
+            let end = self.cell_event(
+                thread,
+                turn,
+                runtime_cell_id,
+                (final_status, true),
+                Tag::CellLifecycle(cell_id),
+                vec![(initial, HbRule::CellLifecycle)],
+            );
+            self.state(thread).turn_waits.push(end);
+            if plan.wait && yields {
+                self.state(thread).pending_wait_calls.push((runtime_cell_id.to_owned(), end));
+            }
+        }
+    }
+
+    /// A failed turn fails its still-running cells; a cancelled or aborted one terminates them.
+    pub(super) fn turn_ended_for_cells(
+        &mut self,
+        thread: &str,
+        _turn: &str,
+        status: ExecutionStatus,
+        _turn_end: usize,
+    ) {
+        let cells = std::mem::take(&mut self.state(thread).cells_ended_by_turn);
+        let runtime_status = match status {
+            ExecutionStatus::Failed => Status::Failed,
+            ExecutionStatus::Cancelled | ExecutionStatus::Aborted => Status::Terminated,
+            ExecutionStatus::Running | ExecutionStatus::Completed => return,
+        };
+        for cell_id in cells {
+            if let Some(fact) = self.facts.code_cells.get_mut(&cell_id) {
+                fact.runtime_status = runtime_status;
+                fact.execution_status = execution_of(runtime_status);
+            }
+        }
+    }
+
+    /// Write the ends of cells that outlived the turn that just ended (or the thread's last turn).
+    pub(super) fn flush_deferred_cell_ends(&mut self, thread: &str) {
+        let deferred = std::mem::take(&mut self.state(thread).deferred_cell_ends);
+        let turn_end = self.state(thread).last_spine;
+        for end in deferred {
+            let cell_id =
+                self.cell_ids.get(&(thread.to_owned(), end.runtime_cell_id.clone())).cloned().unwrap_or_default();
+            let mut preds = vec![(end.initial_response, HbRule::CellLifecycle)];
+            preds.extend(turn_end.map(|e| (e, HbRule::CellEndVsTurnEnd)));
+            self.cell_event(
+                thread,
+                &end.turn,
+                &end.runtime_cell_id,
+                (end.status, true),
+                Tag::CellLifecycle(cell_id),
+                preds,
+            );
+        }
+    }
+}

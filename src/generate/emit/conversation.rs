@@ -1,0 +1,285 @@
+//! Turns, inference exchanges and compactions: the requests a producer sends and the responses
+//! it records, with the conversation each thread has so far.
+
+use serde_json::{json, Value};
+
+use super::{Emitter, HbRule, Tag, MODEL, PROVIDER};
+use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind};
+use crate::generate::facts::CompactionFact;
+use crate::generate::scenario::{Exchange, ForkedHistory, Outcome, Step, TurnPlan};
+
+pub fn user_message(text: &str) -> Value {
+    json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]})
+}
+
+pub fn developer_message(text: &str) -> Value {
+    json!({"type": "message", "role": "developer", "content": [{"type": "input_text", "text": text}]})
+}
+
+pub fn assistant_message(text: &str) -> Value {
+    json!({"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": text}], "phase": "final_answer"})
+}
+
+/// The history a forked thread starts from; a source that was mid-turn ends with the marker.
+pub fn forked_history(fork: &ForkedHistory) -> Vec<Value> {
+    let mut items = vec![developer_message("You are a coding agent working in /repo.")];
+    for n in 1..=fork.exchanges {
+        items.push(user_message(&format!("forked question {n}")));
+        items.push(assistant_message(&format!("forked answer {n}")));
+    }
+    if fork.interrupted {
+        items.push(user_message("<turn_aborted>\nThe user interrupted the previous turn on purpose.\n</turn_aborted>"));
+    }
+    items
+}
+
+/// What a response holds: the items as recorded, and as the producer re-sends them later.
+pub struct ResponseItem {
+    pub recorded: Value,
+    pub resent: Value,
+}
+
+impl ResponseItem {
+    pub fn same(item: Value) -> Self {
+        ResponseItem { recorded: item.clone(), resent: item }
+    }
+}
+
+impl Emitter {
+    pub(super) fn turn(&mut self, thread: &str, plan: &TurnPlan) {
+        let turn_id = format!("turn-{}", self.next("turn"));
+        let state = self.state(thread);
+        state.current_turn = Some(turn_id.clone());
+        // A turn that never ended leaves its cells running; they are not this turn's.
+        state.cells_ended_by_turn.clear();
+        let payload = RawPayload::CodexTurnStarted { codex_turn_id: turn_id.clone(), thread_id: thread.to_owned() };
+        self.spine(thread, false, payload, Tag::Plain, Vec::new());
+        for step in &plan.steps {
+            match step {
+                Step::Exchange(exchange) => self.exchange(thread, exchange),
+                Step::Compaction { v2, then } => {
+                    self.compaction(thread, *v2);
+                    self.exchange(thread, then);
+                }
+            }
+        }
+        if let Some(status) = plan.end {
+            self.end_turn(thread, status);
+        }
+    }
+
+    pub(super) fn end_turn(&mut self, thread: &str, status: ExecutionStatus) {
+        let state = self.state(thread);
+        let turn_id = state.current_turn.clone().expect("a turn is running");
+        let waits = std::mem::take(&mut state.turn_waits).into_iter().map(|e| (e, HbRule::TurnEndsAfterWork)).collect();
+        let payload = RawPayload::CodexTurnEnded { codex_turn_id: turn_id.clone(), status };
+        let end = self.spine(thread, true, payload, Tag::Plain, waits);
+        self.turn_ended_for_cells(thread, &turn_id, status, end);
+        self.flush_deferred_cell_ends(thread);
+    }
+
+    /// One inference: request, response (or failure), and the tools its response asked for.
+    pub(super) fn exchange(&mut self, thread: &str, plan: &Exchange) {
+        let call_id_base = self.next("inference");
+        let inference_id = format!("inference-{call_id_base}");
+        let turn_id = self.state(thread).current_turn.clone().expect("a turn is running");
+        let mut new_items = std::mem::take(&mut self.state(thread).pending_inputs);
+        if plan.user_message || (new_items.is_empty() && self.state(thread).history.is_empty()) {
+            new_items.push(user_message(&format!("request {call_id_base}: keep going")));
+        }
+        let state = self.state(thread);
+        let incremental = plan.incremental.then(|| state.last_response_id.clone()).flatten();
+        let request = match &incremental {
+            Some(previous) => json!({"model": MODEL, "previous_response_id": previous, "input": new_items}),
+            None => {
+                let mut input = state.history.clone();
+                input.extend(new_items.iter().cloned());
+                json!({"model": MODEL, "input": input})
+            }
+        };
+        state.history.extend(new_items);
+        let waits: Vec<(usize, HbRule)> =
+            std::mem::take(&mut state.pending_waits).into_iter().map(|e| (e, HbRule::OutputBeforeRequest)).collect();
+        let request_payload = self.payload(RawPayloadKind::InferenceRequest, &request);
+        if incremental.is_some() {
+            self.facts.incremental_requests += 1;
+        }
+        let tag = if incremental.is_some() { Tag::IncrementalRequest } else { Tag::Plain };
+        let started = self.spine(
+            thread,
+            false,
+            RawPayload::InferenceStarted {
+                inference_call_id: inference_id.clone(),
+                thread_id: thread.to_owned(),
+                codex_turn_id: turn_id.clone(),
+                model: MODEL.to_owned(),
+                provider_name: PROVIDER.to_owned(),
+                request_payload,
+                request_input_mode: None,
+            },
+            tag,
+            waits,
+        );
+
+        let mut items: Vec<ResponseItem> = Vec::new();
+        if plan.reasoning {
+            let n = call_id_base;
+            let summary = json!([{"type": "summary_text", "text": format!("plan {n}")}]);
+            let encrypted = format!("enc-reasoning-{n}");
+            items.push(ResponseItem {
+                recorded: json!({"type": "reasoning", "summary": summary, "content": [{"type": "reasoning_text", "text": format!("thinking {n}")}], "encrypted_content": encrypted}),
+                resent: json!({"type": "reasoning", "summary": summary, "encrypted_content": encrypted}),
+            });
+        }
+        if plan.assistant_message {
+            items.push(ResponseItem::same(assistant_message(&format!("answer {call_id_base}"))));
+        }
+        let completed = plan.outcome == Outcome::Completed;
+        let mut tool_work = Vec::new();
+        if completed {
+            for (call_plan, wait) in self
+                .wait_calls(thread)
+                .into_iter()
+                .map(|w| (None, Some(w)))
+                .chain(plan.calls.iter().map(|c| (Some(c), None)))
+            {
+                let call = match (call_plan, wait) {
+                    (_, Some(wait)) => self.wait_call(thread, wait),
+                    (Some(call), None) => self.plan_call(thread, call),
+                    (None, None) => unreachable!("one of the two is set"),
+                };
+                items.push(call.item());
+                tool_work.push(call);
+            }
+        }
+
+        let recorded: Vec<Value> = items.iter().map(|i| i.recorded.clone()).collect();
+        let cells: Vec<String> = tool_work.iter().filter_map(|w| w.code_cell_id()).collect();
+        let tag = if cells.is_empty() { Tag::Plain } else { Tag::ExecResponse(cells) };
+        let response_id = format!("resp-{call_id_base}");
+        let payload = match plan.outcome {
+            Outcome::Completed => {
+                let usage = json!({"input_tokens": 100 + call_id_base, "cached_input_tokens": 10, "cache_write_input_tokens": 3, "output_tokens": 20, "reasoning_output_tokens": 5, "total_tokens": 120 + call_id_base});
+                let response = json!({"response_id": response_id, "upstream_request_id": format!("req-{call_id_base}"), "token_usage": usage, "output_items": recorded});
+                let response_payload = self.payload(RawPayloadKind::InferenceResponse, &response);
+                RawPayload::InferenceCompleted {
+                    inference_call_id: inference_id.clone(),
+                    response_id: Some(response_id.clone()),
+                    upstream_request_id: Some(format!("req-{call_id_base}")),
+                    response_payload,
+                }
+            }
+            Outcome::Failed { partial } | Outcome::Cancelled { partial } => {
+                let partial_response_payload = partial.then(|| {
+                    let response = json!({"response_id": null, "upstream_request_id": null, "token_usage": null, "output_items": recorded});
+                    self.payload(RawPayloadKind::InferenceResponse, &response)
+                });
+                if matches!(plan.outcome, Outcome::Failed { .. }) {
+                    RawPayload::InferenceFailed {
+                        inference_call_id: inference_id.clone(),
+                        upstream_request_id: None,
+                        error: "stream disconnected before completion".to_owned(),
+                        partial_response_payload,
+                    }
+                } else {
+                    RawPayload::InferenceCancelled {
+                        inference_call_id: inference_id.clone(),
+                        upstream_request_id: None,
+                        reason: "turn interrupted".to_owned(),
+                        partial_response_payload,
+                    }
+                }
+            }
+        };
+        let has_partial = match &payload {
+            RawPayload::InferenceFailed { partial_response_payload, .. }
+            | RawPayload::InferenceCancelled { partial_response_payload, .. } => partial_response_payload.is_some(),
+            _ => true,
+        };
+        self.spine(thread, false, payload, tag, Vec::new());
+        let state = self.state(thread);
+        if has_partial {
+            state.history.extend(items.iter().map(|i| i.resent.clone()));
+        }
+        state.last_response_id = completed.then_some(response_id);
+        for work in tool_work {
+            self.run_call(thread, &turn_id, started, work);
+        }
+    }
+
+    /// Compaction: request, completion, then the checkpoint. The next request is a full one.
+    pub(super) fn compaction(&mut self, thread: &str, v2: bool) {
+        let n = self.next("compaction");
+        let compaction_id = format!("compaction-{n}");
+        let request_id = format!("compaction_request:{n}");
+        let turn_id = self.state(thread).current_turn.clone().expect("a turn is running");
+        let state = self.state(thread);
+        let pending = std::mem::take(&mut state.pending_inputs);
+        state.history.extend(pending);
+        let input_history = state.history.clone();
+        let waits: Vec<(usize, HbRule)> =
+            std::mem::take(&mut state.pending_waits).into_iter().map(|e| (e, HbRule::OutputBeforeRequest)).collect();
+        let request_payload =
+            self.payload(RawPayloadKind::CompactionRequest, &json!({"model": MODEL, "input": input_history}));
+        self.spine(
+            thread,
+            false,
+            RawPayload::CompactionRequestStarted {
+                compaction_id: compaction_id.clone(),
+                compaction_request_id: request_id.clone(),
+                thread_id: thread.to_owned(),
+                codex_turn_id: turn_id.clone(),
+                model: MODEL.to_owned(),
+                provider_name: PROVIDER.to_owned(),
+                request_payload,
+            },
+            Tag::Plain,
+            waits,
+        );
+        // Remote compaction v2 keeps the user, developer and system messages, then one
+        // encrypted summary item; v1 writes a `compaction` item instead.
+        let mut replacement: Vec<Value> = input_history
+            .iter()
+            .filter(|item| {
+                item.get("type").and_then(Value::as_str) == Some("message")
+                    && matches!(item.get("role").and_then(Value::as_str), Some("user" | "developer" | "system"))
+            })
+            .cloned()
+            .collect();
+        let item_type = if v2 { "context_compaction" } else { "compaction" };
+        replacement.push(json!({"type": item_type, "encrypted_content": format!("enc-compaction-{n}")}));
+        let response_payload =
+            self.payload(RawPayloadKind::CompactionResponse, &json!({"output_items": [replacement.last().cloned()]}));
+        self.spine(
+            thread,
+            false,
+            RawPayload::CompactionRequestCompleted {
+                compaction_id: compaction_id.clone(),
+                compaction_request_id: request_id,
+                response_payload,
+            },
+            Tag::Plain,
+            Vec::new(),
+        );
+        let checkpoint = json!({"input_history": input_history, "replacement_history": replacement});
+        let checkpoint_payload = self.payload(RawPayloadKind::CompactionCheckpoint, &checkpoint);
+        self.spine(
+            thread,
+            true,
+            RawPayload::CompactionInstalled { compaction_id: compaction_id.clone(), checkpoint_payload },
+            Tag::Plain,
+            Vec::new(),
+        );
+        self.facts.compactions.insert(
+            compaction_id,
+            CompactionFact {
+                thread_id: thread.to_owned(),
+                input_items: input_history.len(),
+                replacement_items: replacement.len(),
+            },
+        );
+        let state = self.state(thread);
+        state.history = replacement;
+        state.last_response_id = None;
+    }
+}

@@ -1,0 +1,343 @@
+//! Turns a [`Scenario`] into events and payloads, in causal order, together with the
+//! happens-before relation a real producer guarantees. That relation defines "legal order".
+
+mod agents;
+mod cells;
+mod conversation;
+mod tools;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Value};
+
+use super::facts::ExpectedFacts;
+use super::scenario::Scenario;
+use crate::bundle::{Bundle, Manifest, RawPayload, RawPayloadKind, RawPayloadRef, RawTraceEvent, RolloutStatus};
+
+pub const ROOT_THREAD_ID: &str = "019d0000-0000-7000-8000-000000000001";
+pub const ROOT_AGENT_PATH: &str = "/root";
+const STARTED_AT_UNIX_MS: i64 = 1_767_225_600_000;
+pub const MODEL: &str = "gpt-test";
+pub const PROVIDER: &str = "test-provider";
+
+/// One producer guarantee. Every happens-before edge names the rule it comes from; an order of
+/// the events is legal when it respects every edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HbRule {
+    /// One task writes a thread's lifecycle, turns, inference calls and compactions, in order.
+    ThreadSpine,
+    /// A tool or code cell starts after the request whose response asked for it was sent. It may
+    /// come before or after that inference's completion: execution races the completion hook.
+    AfterRequest,
+    /// A tool's runtime begin, runtime end and end follow its start in that order; the MCP
+    /// correlation follows the start and races the runtime events.
+    ToolLifecycle,
+    /// A request (or a compaction's input) carries tool outputs, cell results and agent
+    /// notifications only after they exist.
+    OutputBeforeRequest,
+    /// A turn ends after the tools it started end and its cells answered.
+    TurnEndsAfterWork,
+    /// Nested tools run from a cell's JavaScript: after the cell starts, one at a time, before the
+    /// cell's initial response.
+    NestedTool,
+    /// A cell's initial response follows its start; its end follows the initial response.
+    CellLifecycle,
+    /// A yielded cell that outlives its turn ends after the turn ended; any other cell ends within
+    /// its turn.
+    CellEndVsTurnEnd,
+    /// A wait returns after the cell it waits on ended.
+    WaitAfterCellEnd,
+    /// A child thread is created while its spawn runs: after the spawn tool starts and before the
+    /// spawn's runtime end reports it. Otherwise the child interleaves freely with its parent.
+    ChildCreatedBySpawn,
+    /// A followup or message wakes the child: its new turn starts after the sending tool started.
+    /// The runtime begin and end race the child's request.
+    ChildTurnAfterMessage,
+    /// An agent result is observed after the child's turn ended; it races the parent's request
+    /// that shows the notification.
+    ResultAfterChildTurn,
+    /// close_agent targets a started, idle child; the child's thread ends after the close.
+    Close,
+    /// A terminal session runs one operation at a time: a write_stdin starts after the previous
+    /// operation on its session ended.
+    SessionSerialized,
+    /// Thread ends follow the thread's work; the rollout end comes last.
+    RolloutEndsLast,
+}
+
+impl HbRule {
+    pub const ALL: [HbRule; 15] = [
+        HbRule::ThreadSpine,
+        HbRule::AfterRequest,
+        HbRule::ToolLifecycle,
+        HbRule::OutputBeforeRequest,
+        HbRule::TurnEndsAfterWork,
+        HbRule::NestedTool,
+        HbRule::CellLifecycle,
+        HbRule::CellEndVsTurnEnd,
+        HbRule::WaitAfterCellEnd,
+        HbRule::ChildCreatedBySpawn,
+        HbRule::ChildTurnAfterMessage,
+        HbRule::ResultAfterChildTurn,
+        HbRule::Close,
+        HbRule::SessionSerialized,
+        HbRule::RolloutEndsLast,
+    ];
+}
+
+/// What an event is, for coverage counting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tag {
+    Plain,
+    CellStart(String),
+    CellLifecycle(String),
+    NestedToolStart(String),
+    /// An inference completion whose response carries these cells' `exec` items.
+    ExecResponse(Vec<String>),
+    IncrementalRequest,
+}
+
+/// An event before it is given a seq and a wall time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedEvent {
+    pub thread_id: Option<String>,
+    pub codex_turn_id: Option<String>,
+    pub payload: RawPayload,
+    pub tag: Tag,
+}
+
+/// A scenario written out: events in causal order, their happens-before edges, payload files,
+/// and the facts a correct reduction must show.
+#[derive(Debug, Clone)]
+pub struct Emitted {
+    pub manifest: Manifest,
+    pub events: Vec<PlannedEvent>,
+    /// For each event, the events that must come before it, and why.
+    pub happens_before: Vec<Vec<(usize, HbRule)>>,
+    pub payloads: BTreeMap<String, Vec<u8>>,
+    pub facts: ExpectedFacts,
+}
+
+impl Emitted {
+    /// The causal order: the order the emitter wrote.
+    pub fn causal_order(&self) -> Vec<usize> {
+        (0..self.events.len()).collect()
+    }
+
+    /// The bundle with events in `order`; seq is the position and wall time never decreases.
+    pub fn bundle(&self, order: &[usize]) -> Bundle {
+        let events = order
+            .iter()
+            .enumerate()
+            .map(|(position, &index)| {
+                let planned = &self.events[index];
+                RawTraceEvent {
+                    schema_version: 1,
+                    seq: position as u64 + 1,
+                    wall_time_unix_ms: STARTED_AT_UNIX_MS + position as i64 + 1,
+                    rollout_id: self.manifest.rollout_id.clone(),
+                    thread_id: planned.thread_id.clone(),
+                    codex_turn_id: planned.codex_turn_id.clone(),
+                    payload: planned.payload.clone(),
+                }
+            })
+            .collect();
+        Bundle::in_memory(self.manifest.clone(), events, self.payloads.clone())
+    }
+
+    /// Whether `order` is a permutation that respects every happens-before edge.
+    pub fn is_legal(&self, order: &[usize]) -> bool {
+        let mut position = vec![usize::MAX; self.events.len()];
+        for (at, &index) in order.iter().enumerate() {
+            if index >= position.len() || position[index] != usize::MAX {
+                return false;
+            }
+            position[index] = at;
+        }
+        order.len() == self.events.len()
+            && self
+                .happens_before
+                .iter()
+                .enumerate()
+                .all(|(event, preds)| preds.iter().all(|(p, _)| position[*p] < position[event]))
+    }
+}
+
+/// Per-thread producer state while emitting.
+#[derive(Debug, Default)]
+struct ThreadState {
+    /// The conversation as the producer re-sends it in a full request.
+    history: Vec<Value>,
+    /// Items for the next request: tool outputs, cell results, notifications.
+    pending_inputs: Vec<Value>,
+    /// Events whose outputs are in `pending_inputs`.
+    pending_waits: Vec<usize>,
+    /// Set while the last step was a completed exchange: an incremental request may follow.
+    last_response_id: Option<String>,
+    last_spine: Option<usize>,
+    current_turn: Option<String>,
+    /// Events the current turn's end must follow.
+    turn_waits: Vec<usize>,
+    /// Terminal sessions still open, for write_stdin.
+    open_sessions: Vec<u64>,
+    next_runtime_cell: u64,
+    /// Wait calls to issue in the next completed response: (runtime cell id, cell end event).
+    pending_wait_calls: Vec<(String, usize)>,
+    /// Ends of yielded cells that outlive the current turn, emitted after it ends.
+    deferred_cell_ends: Vec<cells::DeferredCellEnd>,
+    /// Cells of the current turn with no end event: the turn's end decides their status.
+    cells_ended_by_turn: Vec<String>,
+}
+
+struct Emitter {
+    events: Vec<PlannedEvent>,
+    happens_before: Vec<Vec<(usize, HbRule)>>,
+    payloads: BTreeMap<String, Vec<u8>>,
+    facts: ExpectedFacts,
+    threads: HashMap<String, ThreadState>,
+    counters: HashMap<&'static str, u64>,
+    children: Vec<agents::Child>,
+    /// `(thread, runtime cell id) → code_cell_id`, for wait calls.
+    cell_ids: HashMap<(String, String), String>,
+    /// Agent results waiting to be shown to the root: (edge id, notification text).
+    notifications: Vec<(String, String)>,
+    /// The last event of each terminal session's latest operation.
+    session_last: HashMap<u64, usize>,
+}
+
+impl Emitter {
+    fn next(&mut self, counter: &'static str) -> u64 {
+        let value = self.counters.entry(counter).or_insert(0);
+        *value += 1;
+        *value
+    }
+
+    fn payload(&mut self, kind: RawPayloadKind, value: &Value) -> RawPayloadRef {
+        let n = self.payloads.len() + 1;
+        let path = format!("payloads/{n}.json");
+        self.payloads.insert(path.clone(), serde_json::to_vec_pretty(value).expect("JSON serializes"));
+        RawPayloadRef { raw_payload_id: format!("raw_payload:{n}"), kind, path }
+    }
+
+    fn push(
+        &mut self,
+        thread: Option<&str>,
+        turn: Option<&str>,
+        payload: RawPayload,
+        tag: Tag,
+        preds: Vec<(usize, HbRule)>,
+    ) -> usize {
+        let index = self.events.len();
+        debug_assert!(preds.iter().all(|(p, _)| *p < index), "causal order must respect happens-before");
+        self.events.push(PlannedEvent {
+            thread_id: thread.map(str::to_owned),
+            codex_turn_id: turn.map(str::to_owned),
+            payload,
+            tag,
+        });
+        self.happens_before.push(preds);
+        index
+    }
+
+    /// A spine event: ordered after the thread's previous spine event, plus `extra`.
+    fn spine(
+        &mut self,
+        thread: &str,
+        envelope: bool,
+        payload: RawPayload,
+        tag: Tag,
+        extra: Vec<(usize, HbRule)>,
+    ) -> usize {
+        let state = self.threads.get(thread).expect("thread state exists");
+        let turn = state.current_turn.clone();
+        let mut preds: Vec<(usize, HbRule)> = state.last_spine.map(|p| (p, HbRule::ThreadSpine)).into_iter().collect();
+        preds.extend(extra);
+        let (thread_env, turn_env) = if envelope { (Some(thread), turn.as_deref()) } else { (None, None) };
+        let index = self.push(thread_env, turn_env, payload, tag, preds);
+        self.threads.get_mut(thread).expect("thread state exists").last_spine = Some(index);
+        index
+    }
+
+    fn state(&mut self, thread: &str) -> &mut ThreadState {
+        self.threads.get_mut(thread).expect("thread state exists")
+    }
+
+    fn all_events_before(&self) -> Vec<(usize, HbRule)> {
+        // Only the sinks are needed, but every event is simplest and still linear to check.
+        (0..self.events.len()).map(|i| (i, HbRule::RolloutEndsLast)).collect()
+    }
+}
+
+/// Write a scenario out as events in causal order.
+pub fn emit(scenario: &Scenario) -> Emitted {
+    let manifest = Manifest::new("trace-generated", ROOT_THREAD_ID, ROOT_THREAD_ID, STARTED_AT_UNIX_MS);
+    let mut emitter = Emitter {
+        events: Vec::new(),
+        happens_before: Vec::new(),
+        payloads: BTreeMap::new(),
+        facts: ExpectedFacts::default(),
+        threads: HashMap::new(),
+        counters: HashMap::new(),
+        children: Vec::new(),
+        cell_ids: HashMap::new(),
+        notifications: Vec::new(),
+        session_last: HashMap::new(),
+    };
+    emitter.push(
+        None,
+        None,
+        RawPayload::RolloutStarted {
+            trace_id: "trace-generated".to_owned(),
+            root_thread_id: ROOT_THREAD_ID.to_owned(),
+        },
+        Tag::Plain,
+        Vec::new(),
+    );
+    let metadata = json!({
+        "thread_id": ROOT_THREAD_ID, "agent_path": ROOT_AGENT_PATH, "nickname": null, "agent_role": null,
+        "session_source": "exec", "cwd": "/repo", "model": MODEL, "provider_name": PROVIDER,
+    });
+    emitter.start_thread(ROOT_THREAD_ID, ROOT_AGENT_PATH, &metadata, vec![(0, HbRule::ThreadSpine)]);
+    if let Some(fork) = &scenario.forked_history {
+        emitter.state(ROOT_THREAD_ID).pending_inputs = conversation::forked_history(fork);
+    }
+    for turn in &scenario.turns {
+        emitter.turn(ROOT_THREAD_ID, turn);
+    }
+    emitter.flush_deferred_cell_ends(ROOT_THREAD_ID);
+    emitter.settle_notifications();
+    if let Some(status) = scenario.end {
+        emitter.end_rollout(status);
+    }
+    let Emitter { events, happens_before, payloads, facts, .. } = emitter;
+    Emitted { manifest, events, happens_before, payloads, facts }
+}
+
+impl Emitter {
+    fn start_thread(&mut self, thread: &str, agent_path: &str, metadata: &Value, preds: Vec<(usize, HbRule)>) -> usize {
+        let metadata = self.payload(RawPayloadKind::SessionMetadata, metadata);
+        self.threads.insert(thread.to_owned(), ThreadState::default());
+        self.facts.threads.push(thread.to_owned());
+        let payload = RawPayload::ThreadStarted {
+            thread_id: thread.to_owned(),
+            agent_path: agent_path.to_owned(),
+            metadata_payload: Some(metadata),
+        };
+        self.spine(thread, false, payload, Tag::Plain, preds)
+    }
+
+    fn end_rollout(&mut self, status: RolloutStatus) {
+        for child in self.children.clone() {
+            if child.started && !child.closed {
+                let payload =
+                    RawPayload::ThreadEnded { thread_id: child.thread_id.clone(), status: RolloutStatus::Completed };
+                self.spine(&child.thread_id, false, payload, Tag::Plain, Vec::new());
+            }
+        }
+        let preds = self.all_events_before();
+        let payload = RawPayload::ThreadEnded { thread_id: ROOT_THREAD_ID.to_owned(), status };
+        self.spine(ROOT_THREAD_ID, false, payload, Tag::Plain, preds);
+        let preds = self.all_events_before();
+        self.push(None, None, RawPayload::RolloutEnded { status }, Tag::Plain, preds);
+    }
+}

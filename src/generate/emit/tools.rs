@@ -1,0 +1,404 @@
+//! Direct tools, terminal sessions and code cells, with the events a producer writes for them.
+
+use serde_json::{json, Value};
+
+use super::conversation::ResponseItem;
+use super::{Emitter, HbRule, Tag};
+use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind, RawToolCallRequester, ToolCallKind, ToolCallSummary};
+use crate::generate::scenario::{Call, CodeCellPlan};
+
+/// A call the response carries, resolved against what the thread can do at this point.
+pub enum CallWork {
+    Exec { call_id: String, keep_open: bool, process_id_at_begin: bool },
+    WriteStdin { call_id: String, session: u64 },
+    Mcp { call_id: String },
+    ApplyPatch { call_id: String },
+    Cell { call_id: String, runtime_cell_id: String, plan: CodeCellPlan },
+    Wait { call_id: String, runtime_cell_id: String, cell_end: usize },
+    Agent(super::agents::AgentCall),
+}
+
+impl CallWork {
+    pub fn call_id(&self) -> &str {
+        match self {
+            CallWork::Exec { call_id, .. }
+            | CallWork::WriteStdin { call_id, .. }
+            | CallWork::Mcp { call_id }
+            | CallWork::ApplyPatch { call_id }
+            | CallWork::Cell { call_id, .. }
+            | CallWork::Wait { call_id, .. } => call_id,
+            CallWork::Agent(call) => call.call_id(),
+        }
+    }
+
+    pub fn code_cell_id(&self) -> Option<String> {
+        match self {
+            CallWork::Cell { call_id, .. } => Some(format!("code_cell:{call_id}")),
+            _ => None,
+        }
+    }
+
+    /// The model-visible item of the call.
+    pub fn item(&self) -> ResponseItem {
+        let call_id = self.call_id();
+        let function = |name: &str, arguments: Value| {
+            ResponseItem::same(
+                json!({"type": "function_call", "name": name, "arguments": arguments.to_string(), "call_id": call_id}),
+            )
+        };
+        match self {
+            CallWork::Exec { .. } => {
+                function("exec_command", json!({"cmd": format!("cargo test --package {call_id}")}))
+            }
+            CallWork::WriteStdin { session, .. } => {
+                function("write_stdin", json!({"session_id": session, "chars": "y\n", "yield_time_ms": 250}))
+            }
+            CallWork::Mcp { .. } => ResponseItem::same(json!({
+                "type": "function_call", "name": "search_issues", "namespace": "mcp__github__",
+                "arguments": json!({"query": format!("label:bug {call_id}")}).to_string(), "call_id": call_id,
+            })),
+            CallWork::ApplyPatch { .. } => ResponseItem::same(
+                json!({"type": "custom_tool_call", "name": "apply_patch", "input": patch(call_id), "call_id": call_id}),
+            ),
+            CallWork::Cell { .. } => ResponseItem::same(
+                json!({"type": "custom_tool_call", "name": "exec", "input": cell_source(call_id), "call_id": call_id}),
+            ),
+            CallWork::Wait { runtime_cell_id, .. } => {
+                function("wait", json!({"cell_id": runtime_cell_id, "yield_time_ms": 1000}))
+            }
+            CallWork::Agent(call) => call.item(),
+        }
+    }
+}
+
+fn patch(call_id: &str) -> String {
+    format!("*** Begin Patch\n*** Update File: src/{call_id}.rs\n@@\n-old\n+new\n*** End Patch\n")
+}
+
+fn cell_source(call_id: &str) -> String {
+    format!("const r = await tools.exec_command({{ cmd: \"ls {call_id}\" }});\ntext(r.output);")
+}
+
+fn invocation(tool_name: &str, namespace: Option<&str>, payload: Value) -> Value {
+    json!({"tool_name": tool_name, "tool_namespace": namespace, "payload": payload})
+}
+
+fn function_invocation(tool_name: &str, arguments: &Value) -> Value {
+    invocation(tool_name, None, json!({"type": "function", "arguments": arguments.to_string()}))
+}
+
+fn direct_result(output_type: &str, call_id: &str, output: &str) -> Value {
+    json!({"type": "direct_response", "response_item": {"type": output_type, "call_id": call_id, "output": output}})
+}
+
+/// A runtime event of a tool, as its protocol body.
+pub enum Runtime {
+    Begin(Value),
+    End(Value),
+}
+
+/// A tool's events: start, runtime events in order, end. Returns (start, end).
+pub struct ToolSpec<'a> {
+    pub tool_call_id: String,
+    pub model_visible_call_id: Option<String>,
+    pub requester: RawToolCallRequester,
+    pub kind: ToolCallKind,
+    pub label: &'a str,
+    pub invocation: Value,
+    pub runtime: Vec<Runtime>,
+    pub result: Value,
+    pub start_tag: Tag,
+}
+
+impl Emitter {
+    /// A tool's start event.
+    pub(super) fn tool_start(
+        &mut self,
+        thread: &str,
+        turn: &str,
+        spec: &ToolSpec,
+        preds: Vec<(usize, HbRule)>,
+    ) -> usize {
+        let invocation_payload = self.payload(RawPayloadKind::ToolInvocation, &spec.invocation);
+        self.push(
+            Some(thread),
+            Some(turn),
+            RawPayload::ToolCallStarted {
+                tool_call_id: spec.tool_call_id.clone(),
+                model_visible_call_id: spec.model_visible_call_id.clone(),
+                code_mode_runtime_tool_id: None,
+                requester: spec.requester.clone(),
+                kind: spec.kind.clone(),
+                summary: ToolCallSummary::Generic {
+                    label: spec.label.to_owned(),
+                    input_preview: None,
+                    output_preview: None,
+                },
+                invocation_payload: Some(invocation_payload),
+            },
+            spec.start_tag.clone(),
+            preds,
+        )
+    }
+
+    /// A started tool's runtime events and end; `last_runtime_preds` also precede its last
+    /// runtime event. Returns (runtime events, end).
+    pub(super) fn tool_finish(
+        &mut self,
+        thread: &str,
+        turn: &str,
+        spec: ToolSpec,
+        start: usize,
+        last_runtime_preds: Vec<(usize, HbRule)>,
+    ) -> (Vec<usize>, usize) {
+        let mut last = start;
+        let mut runtime_events = Vec::new();
+        let count = spec.runtime.len();
+        for (n, runtime) in spec.runtime.into_iter().enumerate() {
+            let (payload, is_end) = match runtime {
+                Runtime::Begin(body) => (body, false),
+                Runtime::End(body) => (body, true),
+            };
+            let runtime_payload = self.payload(RawPayloadKind::ToolRuntimeEvent, &payload);
+            let tool_call_id = spec.tool_call_id.clone();
+            let event = if is_end {
+                RawPayload::ToolCallRuntimeEnded { tool_call_id, status: ExecutionStatus::Completed, runtime_payload }
+            } else {
+                RawPayload::ToolCallRuntimeStarted { tool_call_id, runtime_payload }
+            };
+            let mut preds = vec![(last, HbRule::ToolLifecycle)];
+            if n + 1 == count {
+                preds.extend(last_runtime_preds.iter().copied());
+            }
+            last = self.push(Some(thread), Some(turn), event, Tag::Plain, preds);
+            runtime_events.push(last);
+        }
+        let result_payload = self.payload(RawPayloadKind::ToolResult, &spec.result);
+        let end = self.push(
+            Some(thread),
+            Some(turn),
+            RawPayload::ToolCallEnded {
+                tool_call_id: spec.tool_call_id,
+                status: ExecutionStatus::Completed,
+                result_payload: Some(result_payload),
+            },
+            Tag::Plain,
+            vec![(last, HbRule::ToolLifecycle)],
+        );
+        (runtime_events, end)
+    }
+
+    /// A tool's events: start, runtime events in order, end. Returns (start, runtime events, end).
+    pub(super) fn tool_events(
+        &mut self,
+        thread: &str,
+        turn: &str,
+        spec: ToolSpec,
+        start_preds: Vec<(usize, HbRule)>,
+    ) -> (usize, Vec<usize>, usize) {
+        let start = self.tool_start(thread, turn, &spec, start_preds);
+        let (runtime_events, end) = self.tool_finish(thread, turn, spec, start, Vec::new());
+        (start, runtime_events, end)
+    }
+
+    /// The output a direct tool returns to the model, sent in the thread's next request.
+    pub(super) fn tool_output(&mut self, thread: &str, item: Value, ready_at: usize) {
+        let state = self.state(thread);
+        state.pending_inputs.push(item);
+        state.pending_waits.push(ready_at);
+        state.turn_waits.push(ready_at);
+    }
+
+    pub(super) fn plan_call(&mut self, thread: &str, call: &Call) -> CallWork {
+        let call_id = format!("call-{}", self.next("call"));
+        match call {
+            Call::ExecCommand { keep_open, process_id_at_begin } => {
+                CallWork::Exec { call_id, keep_open: *keep_open, process_id_at_begin: *process_id_at_begin }
+            }
+            Call::WriteStdin => match self.state(thread).open_sessions.last() {
+                Some(&session) => CallWork::WriteStdin { call_id, session },
+                None => CallWork::ApplyPatch { call_id },
+            },
+            Call::Mcp => CallWork::Mcp { call_id },
+            Call::Other => CallWork::ApplyPatch { call_id },
+            Call::CodeCell(plan) => {
+                let state = self.state(thread);
+                state.next_runtime_cell += 1;
+                CallWork::Cell { call_id, runtime_cell_id: state.next_runtime_cell.to_string(), plan: plan.clone() }
+            }
+            Call::Spawn(_) | Call::Message { .. } | Call::Close { .. } => {
+                match self.plan_agent_call(thread, call, &call_id) {
+                    Some(agent) => CallWork::Agent(agent),
+                    None => CallWork::ApplyPatch { call_id },
+                }
+            }
+        }
+    }
+
+    /// Waits for yielded cells, issued by the thread's next completed response.
+    pub(super) fn wait_calls(&mut self, thread: &str) -> Vec<(String, usize)> {
+        std::mem::take(&mut self.state(thread).pending_wait_calls)
+    }
+
+    pub(super) fn wait_call(&mut self, _thread: &str, (runtime_cell_id, cell_end): (String, usize)) -> CallWork {
+        CallWork::Wait { call_id: format!("call-{}", self.next("call")), runtime_cell_id, cell_end }
+    }
+
+    /// Emit the events of one call of a completed response whose request is event `request`.
+    pub(super) fn run_call(&mut self, thread: &str, turn: &str, request: usize, work: CallWork) {
+        let after_request = vec![(request, HbRule::AfterRequest)];
+        match work {
+            CallWork::Exec { call_id, keep_open, process_id_at_begin } => {
+                let session = keep_open.then(|| 1000 + self.next("session"));
+                let process_id = session.map(|s| s.to_string());
+                let cmd = format!("cargo test --package {call_id}");
+                let command = json!(["bash", "-lc", cmd]);
+                let begin = json!({"call_id": call_id, "process_id": if process_id_at_begin { process_id.clone() } else { None }, "turn_id": turn, "command": command, "cwd": "/repo", "parsed_cmd": [], "source": "agent"});
+                let output = format!("test result: ok ({call_id})\n");
+                let end = json!({"call_id": call_id, "process_id": process_id, "turn_id": turn, "command": command, "cwd": "/repo", "stdout": output, "stderr": "", "aggregated_output": output, "exit_code": 0, "duration": {"secs": 1, "nanos": 0}, "formatted_output": output, "status": "completed"});
+                let spec = ToolSpec {
+                    tool_call_id: call_id.clone(),
+                    model_visible_call_id: Some(call_id.clone()),
+                    requester: RawToolCallRequester::Model,
+                    kind: ToolCallKind::ExecCommand,
+                    label: "exec_command",
+                    invocation: function_invocation("exec_command", &json!({"cmd": cmd})),
+                    runtime: vec![Runtime::Begin(begin), Runtime::End(end)],
+                    result: direct_result("function_call_output", &call_id, &output),
+                    start_tag: Tag::Plain,
+                };
+                let (_, _, end) = self.tool_events(thread, turn, spec, after_request);
+                if let Some(session) = session {
+                    self.session_last.insert(session, end);
+                    self.state(thread).open_sessions.push(session);
+                    self.facts.terminal_sessions.insert(session.to_string(), vec![call_id.clone()]);
+                }
+                self.tool_output(
+                    thread,
+                    json!({"type": "function_call_output", "call_id": call_id, "output": output}),
+                    end,
+                );
+            }
+            CallWork::WriteStdin { call_id, session } => {
+                let arguments = json!({"session_id": session, "chars": "y\n", "yield_time_ms": 250});
+                let output = format!("continued session {session}\n");
+                let spec = ToolSpec {
+                    tool_call_id: call_id.clone(),
+                    model_visible_call_id: Some(call_id.clone()),
+                    requester: RawToolCallRequester::Model,
+                    kind: ToolCallKind::WriteStdin,
+                    label: "write_stdin",
+                    invocation: function_invocation("write_stdin", &arguments),
+                    runtime: Vec::new(),
+                    result: direct_result("function_call_output", &call_id, &output),
+                    start_tag: Tag::Plain,
+                };
+                let mut preds = after_request;
+                preds.extend(self.session_last.get(&session).map(|&e| (e, HbRule::SessionSerialized)));
+                let (_, _, end) = self.tool_events(thread, turn, spec, preds);
+                self.session_last.insert(session, end);
+                self.facts.session_reuses += 1;
+                self.facts.terminal_sessions.entry(session.to_string()).or_default().push(call_id.clone());
+                self.tool_output(
+                    thread,
+                    json!({"type": "function_call_output", "call_id": call_id, "output": output}),
+                    end,
+                );
+            }
+            CallWork::Mcp { call_id } => {
+                let arguments = json!({"query": format!("label:bug {call_id}")});
+                let mcp_invocation = json!({"server": "github", "tool": "search_issues", "arguments": arguments});
+                let spec = ToolSpec {
+                    tool_call_id: call_id.clone(),
+                    model_visible_call_id: Some(call_id.clone()),
+                    requester: RawToolCallRequester::Model,
+                    kind: ToolCallKind::Other { name: "mcp__github__search_issues".to_owned() },
+                    label: "mcp__github__search_issues",
+                    invocation: invocation(
+                        "search_issues",
+                        Some("mcp__github__"),
+                        json!({"type": "function", "arguments": arguments.to_string()}),
+                    ),
+                    runtime: vec![
+                        Runtime::Begin(json!({"call_id": call_id, "invocation": mcp_invocation})),
+                        Runtime::End(
+                            json!({"call_id": call_id, "invocation": mcp_invocation, "duration": {"secs": 0, "nanos": 5}, "result": {"Ok": {"content": [{"type": "text", "text": "2 issues"}], "isError": false}}}),
+                        ),
+                    ],
+                    result: direct_result("function_call_output", &call_id, "2 issues"),
+                    start_tag: Tag::Plain,
+                };
+                let (start, _, end) = self.tool_events(thread, turn, spec, after_request);
+                let mcp_call_id = format!("{:08x}-0000-4000-8000-000000000000", self.next("mcp"));
+                self.push(
+                    None,
+                    None,
+                    RawPayload::McpToolCallCorrelationAssigned { tool_call_id: call_id.clone(), mcp_call_id },
+                    Tag::Plain,
+                    vec![(start, HbRule::ToolLifecycle)],
+                );
+                self.tool_output(
+                    thread,
+                    json!({"type": "function_call_output", "call_id": call_id, "output": "2 issues"}),
+                    end,
+                );
+            }
+            CallWork::ApplyPatch { call_id } => {
+                let changes = json!({format!("src/{call_id}.rs"): {"update": {"unified_diff": "-old\n+new\n"}}});
+                let spec = ToolSpec {
+                    tool_call_id: call_id.clone(),
+                    model_visible_call_id: Some(call_id.clone()),
+                    requester: RawToolCallRequester::Model,
+                    kind: ToolCallKind::ApplyPatch,
+                    label: "apply_patch",
+                    invocation: invocation("apply_patch", None, json!({"type": "custom", "input": patch(&call_id)})),
+                    runtime: vec![
+                        Runtime::Begin(
+                            json!({"call_id": call_id, "turn_id": turn, "auto_approved": true, "changes": changes}),
+                        ),
+                        Runtime::End(
+                            json!({"call_id": call_id, "turn_id": turn, "stdout": "Success.", "stderr": "", "success": true, "changes": changes}),
+                        ),
+                    ],
+                    result: direct_result("custom_tool_call_output", &call_id, "Success."),
+                    start_tag: Tag::Plain,
+                };
+                let (_, _, end) = self.tool_events(thread, turn, spec, after_request);
+                self.tool_output(
+                    thread,
+                    json!({"type": "custom_tool_call_output", "call_id": call_id, "output": "Success."}),
+                    end,
+                );
+            }
+            CallWork::Cell { call_id, runtime_cell_id, plan } => {
+                self.run_cell(thread, turn, request, &call_id, &runtime_cell_id, &plan)
+            }
+            CallWork::Wait { call_id, runtime_cell_id, cell_end } => {
+                let arguments = json!({"cell_id": runtime_cell_id, "yield_time_ms": 1000});
+                let spec = ToolSpec {
+                    tool_call_id: call_id.clone(),
+                    model_visible_call_id: Some(call_id.clone()),
+                    requester: RawToolCallRequester::Model,
+                    kind: ToolCallKind::Other { name: "wait".to_owned() },
+                    label: "wait",
+                    invocation: function_invocation("wait", &arguments),
+                    runtime: Vec::new(),
+                    result: direct_result("function_call_output", &call_id, "cell finished"),
+                    start_tag: Tag::Plain,
+                };
+                let (_, _, end) = self.tool_events(thread, turn, spec, after_request);
+                self.happens_before[end].push((cell_end, HbRule::WaitAfterCellEnd));
+                let cell_id = self.cell_ids.get(&(thread.to_owned(), runtime_cell_id)).cloned();
+                if let Some(cell) = cell_id.and_then(|id| self.facts.code_cells.get_mut(&id)) {
+                    cell.wait_tool_call_ids.push(call_id.clone());
+                }
+                self.tool_output(
+                    thread,
+                    json!({"type": "function_call_output", "call_id": call_id, "output": "cell finished"}),
+                    end,
+                );
+            }
+            CallWork::Agent(call) => self.run_agent_call(thread, turn, request, call),
+        }
+    }
+}

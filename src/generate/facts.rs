@@ -1,0 +1,173 @@
+//! What a correct reduction of a scenario must contain, stated by the emitter as it writes the
+//! events, and the check of those facts against a reduced graph.
+
+use std::collections::BTreeMap;
+
+use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
+use crate::model::{ConversationItemKind, InteractionEdgeKind, RolloutTrace, TraceAnchor};
+use crate::reducer::{Leftovers, UndeliveredReason};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExpectedFacts {
+    pub threads: Vec<String>,
+    pub code_cells: BTreeMap<String, CellFact>,
+    pub edges: BTreeMap<String, EdgeFact>,
+    pub compactions: BTreeMap<String, CompactionFact>,
+    /// Edges the scenario itself leaves undelivered (never-started children, unshown results).
+    pub undelivered: BTreeMap<String, UndeliveredReason>,
+    /// `terminal id → tool calls` whose operations join that session.
+    pub terminal_sessions: BTreeMap<String, Vec<String>>,
+    pub incremental_requests: usize,
+    pub session_reuses: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellFact {
+    pub thread_id: String,
+    pub model_visible_call_id: String,
+    pub runtime_status: CodeCellRuntimeStatus,
+    pub execution_status: ExecutionStatus,
+    pub nested_tool_call_ids: Vec<String>,
+    pub wait_tool_call_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeFact {
+    pub kind: InteractionEdgeKind,
+    pub target: TargetFact,
+}
+
+/// Where an edge must land: an item of a thread, or the thread itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetFact {
+    ItemOf(String),
+    Thread(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompactionFact {
+    pub thread_id: String,
+    pub input_items: usize,
+    pub replacement_items: usize,
+}
+
+impl ExpectedFacts {
+    /// Every disagreement between these facts and a reduction, as readable lines.
+    pub fn check(&self, trace: &RolloutTrace, leftovers: &Leftovers) -> Vec<String> {
+        let mut problems = Vec::new();
+        let threads: Vec<&String> = trace.threads.keys().collect();
+        let mut expected_threads: Vec<&String> = self.threads.iter().collect();
+        expected_threads.sort();
+        if threads != expected_threads {
+            problems.push(format!("threads: expected {expected_threads:?}, got {threads:?}"));
+        }
+        let cells: Vec<&String> = trace.code_cells.keys().collect();
+        let expected_cells: Vec<&String> = self.code_cells.keys().collect();
+        if cells != expected_cells {
+            problems.push(format!("code cells: expected {expected_cells:?}, got {cells:?}"));
+        }
+        for (id, fact) in &self.code_cells {
+            let Some(cell) = trace.code_cells.get(id) else { continue };
+            let source = trace.conversation_items.get(&cell.source_item_id);
+            let source_ok = source.is_some_and(|item| {
+                item.kind == ConversationItemKind::CustomToolCall
+                    && item.thread_id == fact.thread_id
+                    && item.call_id.as_deref() == Some(&fact.model_visible_call_id)
+            });
+            if !source_ok {
+                problems.push(format!("{id}: source item {} is not its custom_tool_call", cell.source_item_id));
+            }
+            if cell.thread_id != fact.thread_id {
+                problems.push(format!("{id}: thread {} instead of {}", cell.thread_id, fact.thread_id));
+            }
+            if (cell.runtime_status, cell.execution.status) != (fact.runtime_status, fact.execution_status) {
+                problems.push(format!(
+                    "{id}: status {:?}/{:?} instead of {:?}/{:?}",
+                    cell.runtime_status, cell.execution.status, fact.runtime_status, fact.execution_status
+                ));
+            }
+            if cell.nested_tool_call_ids != fact.nested_tool_call_ids {
+                problems.push(format!(
+                    "{id}: nested tools {:?} instead of {:?}",
+                    cell.nested_tool_call_ids, fact.nested_tool_call_ids
+                ));
+            }
+            if cell.wait_tool_call_ids != fact.wait_tool_call_ids {
+                problems.push(format!(
+                    "{id}: wait tools {:?} instead of {:?}",
+                    cell.wait_tool_call_ids, fact.wait_tool_call_ids
+                ));
+            }
+        }
+        let edges: Vec<&String> = trace.interaction_edges.keys().collect();
+        let expected_edges: Vec<&String> = self.edges.keys().collect();
+        if edges != expected_edges {
+            problems.push(format!("edges: expected {expected_edges:?}, got {edges:?}"));
+        }
+        for (id, fact) in &self.edges {
+            let Some(edge) = trace.interaction_edges.get(id) else { continue };
+            if edge.kind != fact.kind {
+                problems.push(format!("{id}: kind {:?} instead of {:?}", edge.kind, fact.kind));
+            }
+            let target_ok = match (&fact.target, &edge.target) {
+                (TargetFact::Thread(thread), TraceAnchor::Thread { thread_id }) => thread == thread_id,
+                (TargetFact::ItemOf(thread), TraceAnchor::ConversationItem { item_id }) => {
+                    trace.conversation_items.get(item_id).is_some_and(|item| &item.thread_id == thread)
+                }
+                _ => false,
+            };
+            if !target_ok {
+                problems.push(format!("{id}: target {:?} instead of {:?}", edge.target, fact.target));
+            }
+        }
+        for (id, fact) in &self.compactions {
+            let Some(compaction) = trace.compactions.get(id) else {
+                problems.push(format!("{id}: compaction missing"));
+                continue;
+            };
+            if compaction.input_item_ids.len() != fact.input_items
+                || compaction.replacement_item_ids.len() != fact.replacement_items
+            {
+                problems.push(format!(
+                    "{id}: {} input / {} replacement items instead of {} / {}",
+                    compaction.input_item_ids.len(),
+                    compaction.replacement_item_ids.len(),
+                    fact.input_items,
+                    fact.replacement_items
+                ));
+            }
+            // The next full request reuses every replacement item (the replacement is consumed).
+            let consumed = trace.inference_calls.values().any(|call| {
+                call.thread_id == fact.thread_id
+                    && compaction.replacement_item_ids.iter().all(|id| call.request_item_ids.contains(id))
+            });
+            if !consumed {
+                problems.push(format!("{id}: no later request reuses the replacement items"));
+            }
+        }
+        for (terminal, tools) in &self.terminal_sessions {
+            let Some(session) = trace.terminal_sessions.get(terminal) else {
+                problems.push(format!("terminal session {terminal} missing"));
+                continue;
+            };
+            let session_tools: Vec<&str> = session
+                .operation_ids
+                .iter()
+                .filter_map(|op| trace.terminal_operations.get(op).map(|op| op.tool_call_id.as_str()))
+                .collect();
+            if session_tools != tools.iter().map(String::as_str).collect::<Vec<_>>() {
+                problems
+                    .push(format!("terminal session {terminal}: operations of {session_tools:?} instead of {tools:?}"));
+            }
+        }
+        let undelivered: BTreeMap<&String, UndeliveredReason> =
+            leftovers.undelivered_edges.iter().map(|edge| (&edge.edge_id, edge.reason)).collect();
+        for (id, reason) in &self.undelivered {
+            if undelivered.get(id) != Some(reason) {
+                problems
+                    .push(format!("{id}: expected undelivered ({reason:?}), leftovers say {:?}", undelivered.get(id)));
+            }
+        }
+        problems
+    }
+}
