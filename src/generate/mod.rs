@@ -4,3 +4,5 @@ pub mod emit;
 pub mod facts;
 pub mod reorder;
 pub mod scenario;
+pub mod coverage;
+pub mod mutate;

@@ -1,0 +1,146 @@
+//! The paths a generated stream exercises. The suite fails if any path becomes rare, so the
+//! generators cannot quietly stop covering what matters.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use super::emit::{Emitted, Tag};
+use super::facts::TargetFact;
+use crate::model::InteractionEdgeKind;
+use crate::reducer::UndeliveredReason;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Path {
+    /// A code-cell start before the response that carries its `exec` item.
+    CellQueuedBeforeSource,
+    /// A cell's initial response or end before that response.
+    LifecycleQueued,
+    /// A nested tool started while its cell was still queued.
+    NestedToolWhileQueued,
+    /// A spawn edge that falls back to the child thread.
+    SpawnFallback,
+    /// A spawn whose child thread never starts.
+    NeverStartedChild,
+    /// A compaction whose replacement a later full request consumes.
+    CompactionReplacementConsumed,
+    IncrementalRequest,
+    /// An agent result shown in the parent's next request.
+    AgentResultDelivered,
+    /// A write_stdin joining an existing terminal session.
+    TerminalSessionReuse,
+}
+
+impl Path {
+    pub const ALL: [Path; 9] = [
+        Path::CellQueuedBeforeSource,
+        Path::LifecycleQueued,
+        Path::NestedToolWhileQueued,
+        Path::SpawnFallback,
+        Path::NeverStartedChild,
+        Path::CompactionReplacementConsumed,
+        Path::IncrementalRequest,
+        Path::AgentResultDelivered,
+        Path::TerminalSessionReuse,
+    ];
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Path::CellQueuedBeforeSource => "cell queued before its source",
+            Path::LifecycleQueued => "lifecycle event queued",
+            Path::NestedToolWhileQueued => "nested tool while queued",
+            Path::SpawnFallback => "spawn fallback",
+            Path::NeverStartedChild => "never-started child",
+            Path::CompactionReplacementConsumed => "compaction replacement consumed",
+            Path::IncrementalRequest => "incremental request",
+            Path::AgentResultDelivered => "agent result delivered",
+            Path::TerminalSessionReuse => "terminal session reuse",
+        };
+        f.write_str(name)
+    }
+}
+
+/// The paths one stream, in `order`, exercises.
+pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
+    let mut found = Vec::new();
+    let mut response_at: HashMap<&str, usize> = HashMap::new();
+    for (position, &event) in order.iter().enumerate() {
+        if let Tag::ExecResponse(cells) = &emitted.events[event].tag {
+            for cell in cells {
+                response_at.insert(cell, position);
+            }
+        }
+    }
+    let mut before_source = |path: Path, cell: &str, position: usize| {
+        if response_at.get(cell).is_some_and(|&at| position < at) && !found.contains(&path) {
+            found.push(path);
+        }
+    };
+    for (position, &event) in order.iter().enumerate() {
+        match &emitted.events[event].tag {
+            Tag::CellStart(cell) => before_source(Path::CellQueuedBeforeSource, cell, position),
+            Tag::CellLifecycle(cell) => before_source(Path::LifecycleQueued, cell, position),
+            Tag::NestedToolStart(cell) => before_source(Path::NestedToolWhileQueued, cell, position),
+            _ => {}
+        }
+    }
+    let facts = &emitted.facts;
+    let edges = |kind: InteractionEdgeKind, thread_target: Option<bool>| {
+        facts.edges.values().any(|edge| {
+            edge.kind == kind && thread_target.is_none_or(|t| t == matches!(edge.target, TargetFact::Thread(_)))
+        })
+    };
+    let mut add = |path, hit: bool| {
+        if hit {
+            found.push(path);
+        }
+    };
+    add(Path::SpawnFallback, edges(InteractionEdgeKind::SpawnAgent, Some(true)));
+    add(Path::NeverStartedChild, facts.undelivered.values().any(|r| *r == UndeliveredReason::ChildThreadNeverStarted));
+    add(Path::CompactionReplacementConsumed, !facts.compactions.is_empty());
+    add(Path::IncrementalRequest, facts.incremental_requests > 0);
+    add(Path::AgentResultDelivered, edges(InteractionEdgeKind::AgentResult, None));
+    add(Path::TerminalSessionReuse, facts.session_reuses > 0);
+    found.sort();
+    found
+}
+
+/// How many streams exercised each path.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub streams: usize,
+    pub hits: BTreeMap<Path, usize>,
+}
+
+impl Coverage {
+    pub fn record(&mut self, paths: &[Path]) {
+        self.streams += 1;
+        for path in paths {
+            *self.hits.entry(*path).or_default() += 1;
+        }
+    }
+
+    pub fn share(&self, path: Path) -> f64 {
+        if self.streams == 0 {
+            return 0.0;
+        }
+        self.hits.get(&path).copied().unwrap_or(0) as f64 / self.streams as f64
+    }
+
+    /// The paths hit in fewer than `minimum` (a fraction) of the streams.
+    pub fn rare(&self, minimum: f64) -> Vec<Path> {
+        Path::ALL.into_iter().filter(|&path| self.share(path) < minimum).collect()
+    }
+
+    /// A table for humans: path, streams that hit it, share.
+    pub fn table(&self) -> String {
+        let mut out = format!("{:<34} {:>8} {:>7}\n", "path", "streams", "share");
+        for path in Path::ALL {
+            let hits = self.hits.get(&path).copied().unwrap_or(0);
+            out.push_str(&format!("{:<34} {:>8} {:>6.1}%\n", path.to_string(), hits, 100.0 * self.share(path)));
+        }
+        out.push_str(&format!("{:<34} {:>8}\n", "total streams", self.streams));
+        out
+    }
+}
