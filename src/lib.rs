@@ -4,10 +4,12 @@
 pub mod bundle;
 pub mod canon;
 pub mod cli;
+pub mod diff;
 pub mod error;
 pub mod generate;
 pub mod model;
 pub mod reducer;
+pub mod rules;
 pub mod suite;
 
 pub use error::{Error, ErrorKind};

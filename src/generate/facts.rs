@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
-use crate::model::{ConversationItemKind, InteractionEdgeKind, RolloutTrace, TraceAnchor};
+use crate::model::{ConversationItemKind, ConversationPart, InteractionEdgeKind, RolloutTrace, TraceAnchor};
 use crate::reducer::{Leftovers, UndeliveredReason};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +19,10 @@ pub struct ExpectedFacts {
     pub terminal_sessions: BTreeMap<String, Vec<String>>,
     pub incremental_requests: usize,
     pub session_reuses: usize,
+    /// `encrypted_content → (text, summary)`: re-sightings never lose the first readable body.
+    pub reasoning: BTreeMap<String, (String, String)>,
+    /// `call_id → summary` of a function_call's JSON arguments, cut at 240 bytes.
+    pub json_summaries: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +31,9 @@ pub struct CellFact {
     pub model_visible_call_id: String,
     pub runtime_status: CodeCellRuntimeStatus,
     pub execution_status: ExecutionStatus,
+    /// Whether `execution` has ended: an end event or a failed/interrupted turn ends it, an
+    /// initial response never does.
+    pub ended: bool,
     pub nested_tool_call_ids: Vec<String>,
     pub wait_tool_call_ids: Vec<String>,
 }
@@ -85,6 +92,10 @@ impl ExpectedFacts {
                     "{id}: status {:?}/{:?} instead of {:?}/{:?}",
                     cell.runtime_status, cell.execution.status, fact.runtime_status, fact.execution_status
                 ));
+            }
+            if cell.execution.ended_at_unix_ms.is_some() != fact.ended {
+                let state = if fact.ended { "ended" } else { "still running" };
+                problems.push(format!("{id}: execution should be {state}: {:?}", cell.execution));
             }
             if cell.nested_tool_call_ids != fact.nested_tool_call_ids {
                 problems.push(format!(
@@ -158,6 +169,32 @@ impl ExpectedFacts {
             if session_tools != tools.iter().map(String::as_str).collect::<Vec<_>>() {
                 problems
                     .push(format!("terminal session {terminal}: operations of {session_tools:?} instead of {tools:?}"));
+            }
+        }
+        for item in trace.conversation_items.values() {
+            let parts = &item.body.parts;
+            if item.kind == ConversationItemKind::Reasoning {
+                let encrypted = parts.iter().find_map(|part| match part {
+                    ConversationPart::Encoded { value, .. } => Some(value),
+                    _ => None,
+                });
+                if let Some((text, summary)) = encrypted.and_then(|e| self.reasoning.get(e)) {
+                    let has_text = parts.contains(&ConversationPart::Text { text: text.clone() });
+                    let has_summary = parts.contains(&ConversationPart::Summary { text: summary.clone() });
+                    if !has_text || !has_summary {
+                        problems.push(format!(
+                            "{}: reasoning body lost its first readable text or summary: {parts:?}",
+                            item.item_id
+                        ));
+                    }
+                }
+            }
+            let expected_summary = item.call_id.as_ref().and_then(|call| self.json_summaries.get(call));
+            if let (ConversationItemKind::FunctionCall, Some(expected)) = (item.kind, expected_summary) {
+                let ok = matches!(parts.as_slice(), [ConversationPart::Json { summary, .. }] if summary == expected);
+                if !ok {
+                    problems.push(format!("{}: arguments summary {parts:?} instead of {expected:?}", item.item_id));
+                }
             }
         }
         let undelivered: BTreeMap<&String, UndeliveredReason> =

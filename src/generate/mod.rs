@@ -1,8 +1,9 @@
 //! Generators: logical rollouts, their events in every legal order, and invalid variants.
 
+pub mod coverage;
 pub mod emit;
 pub mod facts;
+pub mod mutate;
+pub mod order_dependence;
 pub mod reorder;
 pub mod scenario;
-pub mod coverage;
-pub mod mutate;

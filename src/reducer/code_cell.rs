@@ -122,7 +122,7 @@ impl Replay<'_> {
             model_visible_call_id: model_visible_call_id.to_owned(),
             source_js: source_js.to_owned(),
         };
-        if self.has_source_item(&start.thread_id, model_visible_call_id) {
+        if self.has_source_item(&start.thread_id, model_visible_call_id) || self.bugs.eager_code_cells {
             return self.materialize_code_cell(&code_cell_id, start);
         }
         if self.trace.code_cells.contains_key(&code_cell_id)
@@ -182,11 +182,15 @@ impl Replay<'_> {
         let source_item_id = self
             .index
             .items_with_call(thread_id, call_id, ConversationItemKind::CustomToolCall)
-            .and_then(|ids| ids.first().cloned())
-            .ok_or_else(|| ErrorKind::CodeCellWithoutSourceItem {
-                code_cell: code_cell_id.to_owned(),
-                call: call_id.clone(),
-            })?;
+            .and_then(|ids| ids.first());
+        let source_item_id = match source_item_id {
+            Some(id) => id.clone(),
+            None if self.bugs.eager_code_cells => String::new(),
+            None => {
+                let call = call_id.clone();
+                return Err(ErrorKind::CodeCellWithoutSourceItem { code_cell: code_cell_id.to_owned(), call }.into());
+            }
+        };
         let output_item_ids: Vec<String> = self
             .index
             .items_with_call(thread_id, call_id, ConversationItemKind::CustomToolCallOutput)
@@ -281,6 +285,9 @@ impl Replay<'_> {
                 }
             }
             Lifecycle::End => cell.execution.end(event.wall, event.seq, execution_status(event.status)),
+        }
+        if self.bugs.initial_response_ends_execution && event.kind == Lifecycle::InitialResponse {
+            cell.execution.end(event.wall, event.seq, execution_status(event.status));
         }
         cell.runtime_status = event.status;
     }

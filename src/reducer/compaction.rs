@@ -130,8 +130,8 @@ impl Replay<'_> {
             _ => Err(Error::from(ErrorKind::CheckpointWithoutArray { payload: payload_id.clone(), key })),
         };
         let (input_history, replacement_history) = (history("input_history")?, history("replacement_history")?);
-        let input = normalize_items(input_history, payload_id)?;
-        let replacement = normalize_items(replacement_history, payload_id)?;
+        let input = normalize_items(input_history, payload_id, self.summary_limit())?;
+        let replacement = normalize_items(replacement_history, payload_id, self.summary_limit())?;
 
         let producer = ProducerRef::Compaction { compaction_id: compaction_id.to_owned() };
         let snapshot = self.snapshots.get(thread_id).cloned().unwrap_or_default();

@@ -145,7 +145,10 @@ impl Replay<'_> {
                 Ok(prefix.into_iter().chain(delta).collect())
             }
             None => {
-                let replacement = self.pending_compaction_replacements.remove(thread_id);
+                let replacement = match self.bugs.ignore_compaction_replacement {
+                    true => None,
+                    false => self.pending_compaction_replacements.remove(thread_id),
+                };
                 let previous = match replacement {
                     Some(replacement) => replacement,
                     None => self.snapshots.get(thread_id).cloned().unwrap_or_default(),
@@ -165,7 +168,7 @@ impl Replay<'_> {
             Some(Value::Array(input)) => input,
             Some(_) => return Err(ErrorKind::RequestNonArrayInput(id.clone()).into()),
         };
-        Ok((normalize_items(input, id)?, previous))
+        Ok((normalize_items(input, id, self.summary_limit())?, previous))
     }
 
     /// The first call (in id order) of this thread whose response id is `response_id`.
@@ -243,7 +246,7 @@ impl Replay<'_> {
         let Some(Value::Array(output_items)) = value.get_mut("output_items").map(Value::take) else {
             return Err(ErrorKind::ResponseWithoutOutputItems(id.clone()).into());
         };
-        let items = normalize_items(output_items, id)?;
+        let items = normalize_items(output_items, id, self.summary_limit())?;
         let call = &self.trace.inference_calls[inference_call_id];
         let (thread_id, turn_id) = (call.thread_id.clone(), call.codex_turn_id.clone());
         let snapshot = self.snapshots.get(&thread_id).cloned().unwrap_or_default();

@@ -11,6 +11,7 @@ mod conversation;
 mod index;
 mod inference;
 mod leftovers;
+mod planted;
 mod terminal;
 mod thread;
 mod tool;
@@ -29,6 +30,8 @@ use crate::model::RolloutTrace;
 use agents::PendingEdges;
 use code_cell::{PendingCodeCellStart, PendingLifecycleEvent};
 use index::Index;
+#[doc(hidden)]
+pub use planted::PlantedBugs;
 
 /// What a successful replay yields: the reduced graph and what stayed queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,12 @@ pub fn replay_dir(dir: impl AsRef<Path>) -> Result<Replayed, Error> {
 
 /// Replay a bundle: every event in file order, then the end-of-replay spawn fallback.
 pub fn replay(bundle: &Bundle) -> Result<Replayed, Error> {
+    replay_with_bugs(bundle, PlantedBugs::default())
+}
+
+/// Replay with deliberate bugs, for the suite-sensitivity tests only.
+#[doc(hidden)]
+pub fn replay_with_bugs(bundle: &Bundle, bugs: PlantedBugs) -> Result<Replayed, Error> {
     let manifest = &bundle.manifest;
     let trace = RolloutTrace::new(
         manifest.trace_id.clone(),
@@ -64,6 +73,7 @@ pub fn replay(bundle: &Bundle) -> Result<Replayed, Error> {
         pending_code_cell_lifecycle: HashMap::new(),
         pending_edges: PendingEdges::default(),
         index: Index::default(),
+        bugs,
     };
     for record in &bundle.events {
         replay.event(&record.event).map_err(|e| e.at_event(record.line, record.event.seq))?;
@@ -111,6 +121,7 @@ struct Replay<'b> {
     /// in a later request than the one the parent's tool event is recorded in.
     pending_edges: PendingEdges,
     index: Index,
+    bugs: PlantedBugs,
 }
 
 impl Replay<'_> {
@@ -214,6 +225,13 @@ impl Replay<'_> {
 
     fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
         self.bundle.payload_json(payload)
+    }
+
+    fn summary_limit(&self) -> usize {
+        match self.bugs.no_summary_cut {
+            true => usize::MAX,
+            false => conversation::normalize::SUMMARY_LIMIT,
+        }
     }
 
     fn unknown_thread(thread_id: &str) -> Error {

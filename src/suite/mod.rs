@@ -1,9 +1,24 @@
 //! The conformance suite as a library: any reducer implementing [`Reducer`] can be checked
-//! against the corpus and the generated streams.
+//! against generated streams with one call, [`run`].
+
+pub mod properties;
+mod regression;
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
 use crate::bundle::Bundle;
 use crate::error::Error;
+use crate::generate::coverage::{paths, Coverage};
+use crate::generate::emit::{emit, Emitted};
+use crate::generate::mutate::{applicable, apply};
+use crate::generate::reorder::choices;
+use crate::generate::scenario::{scenario, Scenario, Size};
 use crate::reducer::{replay, Replayed};
+pub use properties::{Property, Violation};
 
 /// A reducer under test: a bundle in, a reduced state (or an error) and what stayed queued out.
 pub trait Reducer {
@@ -26,4 +41,135 @@ impl Reducer for ReferenceReducer {
     fn reduce(&self, bundle: &Bundle) -> Result<Replayed, Error> {
         replay(bundle)
     }
+}
+
+/// How much to generate, from which seed, and where failures go.
+#[derive(Debug, Clone)]
+pub struct SuiteConfig {
+    pub cases: u32,
+    pub size: Size,
+    pub seed: u64,
+    /// How hard to shrink a failure (0 reports the first failing case as is).
+    pub max_shrink_iters: u32,
+    /// Where a failure's minimized bundle is written, as `<dir>/<property>-<hash>/`.
+    pub persist: Option<PathBuf>,
+}
+
+impl SuiteConfig {
+    /// `cases` unless `PROPTEST_CASES` says otherwise.
+    pub fn with_cases(cases: u32) -> Self {
+        let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
+        SuiteConfig { cases, size: Size::MEDIUM, seed: 0x5eed, max_shrink_iters: 4096, persist: None }
+    }
+}
+
+/// What a run found.
+#[derive(Debug, Clone)]
+pub struct SuiteReport {
+    pub reducer: String,
+    pub cases: u32,
+    pub coverage: Coverage,
+    pub failure: Option<SuiteFailure>,
+}
+
+/// The first property that failed, on the minimal case proptest shrank to.
+#[derive(Debug, Clone)]
+pub struct SuiteFailure {
+    pub violation: Violation,
+    pub events: usize,
+    /// Where the minimized bundle was written, if persisting.
+    pub saved: Option<PathBuf>,
+}
+
+/// One generated case: a scenario, a legal reorder of it, and which mutation to try.
+type Case = (Scenario, Vec<usize>, prop::sample::Index);
+
+fn case_strategy(size: Size) -> impl Strategy<Value = Case> {
+    (scenario(size), choices(4096), any::<prop::sample::Index>())
+}
+
+/// A failing case: the violation and the bundle that shows it.
+#[derive(Debug, Clone)]
+pub struct FailedCase {
+    pub violation: Violation,
+    pub bundle: Bundle,
+    /// For a rejection failure: the message the mutated bundle must fail with.
+    pub expected_error: Option<String>,
+}
+
+/// Check one case: the stream properties, then one mutation of it.
+pub fn check_case(
+    reducer: &dyn Reducer,
+    emitted: &Emitted,
+    order: &[usize],
+    pick: &prop::sample::Index,
+) -> Result<(), Box<FailedCase>> {
+    properties::check_stream(reducer, emitted, order)
+        .map_err(|violation| Box::new(FailedCase { violation, bundle: emitted.bundle(order), expected_error: None }))?;
+    let kinds = applicable(emitted);
+    if !kinds.is_empty() {
+        if let Some(mutated) = apply(emitted, kinds[pick.index(kinds.len())]) {
+            properties::check_rejection(reducer, &mutated).map_err(|violation| {
+                let expected_error = Some(mutated.expected_error.clone());
+                Box::new(FailedCase { violation, bundle: mutated.bundle.clone(), expected_error })
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Run the property suite against `reducer`.
+pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&config.seed.to_le_bytes());
+    let proptest_config = Config {
+        cases: config.cases,
+        max_shrink_iters: config.max_shrink_iters,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(proptest_config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let coverage = RefCell::new(Coverage::default());
+    let shrinking = RefCell::new(false);
+    let result = runner.run(&case_strategy(config.size), |(scenario, choices, pick)| {
+        let emitted = emit(&scenario);
+        let order = emitted.reordered(&choices);
+        if !*shrinking.borrow() {
+            coverage.borrow_mut().record(&paths(&emitted, &order));
+        }
+        check_case(reducer, &emitted, &order, &pick).map_err(|failed| {
+            *shrinking.borrow_mut() = true;
+            TestCaseError::fail(failed.violation.to_string())
+        })
+    });
+    let failure = match result {
+        Ok(()) => None,
+        Err(TestError::Abort(reason)) => Some(SuiteFailure {
+            violation: Violation {
+                property: Property::ModelAgreement,
+                message: format!("generation aborted: {reason}"),
+            },
+            events: 0,
+            saved: None,
+        }),
+        Err(TestError::Fail(_, (scenario, choices, pick))) => {
+            let emitted = emit(&scenario);
+            let order = emitted.reordered(&choices);
+            let failed = match check_case(reducer, &emitted, &order, &pick) {
+                Err(failed) => failed,
+                // A reducer that fails only sometimes is a determinism failure in itself.
+                Ok(()) => Box::new(FailedCase {
+                    violation: Violation {
+                        property: Property::Determinism,
+                        message: "a failing case passed when run again".to_owned(),
+                    },
+                    bundle: emitted.bundle(&order),
+                    expected_error: None,
+                }),
+            };
+            let saved = config.persist.as_ref().and_then(|dir| regression::save(dir, &failed, config).ok());
+            Some(SuiteFailure { events: failed.bundle.events.len(), violation: failed.violation, saved })
+        }
+    };
+    SuiteReport { reducer: reducer.name().to_owned(), cases: config.cases, coverage: coverage.into_inner(), failure }
 }

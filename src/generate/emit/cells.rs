@@ -144,6 +144,7 @@ impl Emitter {
                 model_visible_call_id: call_id.to_owned(),
                 runtime_status: final_status,
                 execution_status: execution_of(final_status),
+                ended: !ended_by_turn,
                 nested_tool_call_ids: nested,
                 wait_tool_call_ids: Vec::new(),
             },
@@ -191,6 +192,7 @@ impl Emitter {
             if let Some(fact) = self.facts.code_cells.get_mut(&cell_id) {
                 fact.runtime_status = runtime_status;
                 fact.execution_status = execution_of(runtime_status);
+                fact.ended = true;
             }
         }
     }

@@ -126,6 +126,11 @@ impl Emitter {
             let n = call_id_base;
             let summary = json!([{"type": "summary_text", "text": format!("plan {n}")}]);
             let encrypted = format!("enc-reasoning-{n}");
+            if plan.outcome == Outcome::Completed
+                || matches!(plan.outcome, Outcome::Failed { partial: true } | Outcome::Cancelled { partial: true })
+            {
+                self.facts.reasoning.insert(encrypted.clone(), (format!("thinking {n}"), format!("plan {n}")));
+            }
             items.push(ResponseItem {
                 recorded: json!({"type": "reasoning", "summary": summary, "content": [{"type": "reasoning_text", "text": format!("thinking {n}")}], "encrypted_content": encrypted}),
                 resent: json!({"type": "reasoning", "summary": summary, "encrypted_content": encrypted}),

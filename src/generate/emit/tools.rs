@@ -47,9 +47,7 @@ impl CallWork {
             )
         };
         match self {
-            CallWork::Exec { .. } => {
-                function("exec_command", json!({"cmd": format!("cargo test --package {call_id}")}))
-            }
+            CallWork::Exec { .. } => function("exec_command", json!({"cmd": exec_command_line(call_id)})),
             CallWork::WriteStdin { session, .. } => {
                 function("write_stdin", json!({"session_id": session, "chars": "y\n", "yield_time_ms": 250}))
             }
@@ -68,6 +66,26 @@ impl CallWork {
             }
             CallWork::Agent(call) => call.item(),
         }
+    }
+}
+
+/// Every third command is long, so its JSON summary is cut at 240 bytes.
+fn exec_command_line(call_id: &str) -> String {
+    let n: usize = call_id.trim_start_matches("call-").parse().unwrap_or(0);
+    if n % 3 == 0 {
+        let files: Vec<String> = (0..30).map(|i| format!("src/module_{i}/mod.rs")).collect();
+        format!("rustfmt --check {} # {call_id}", files.join(" "))
+    } else {
+        format!("cargo test --package {call_id}")
+    }
+}
+
+/// What a reducer must show for these compact JSON arguments: at most 240 bytes, then `...`.
+fn expected_summary(arguments: &str) -> String {
+    if arguments.len() > 240 {
+        format!("{}...", &arguments[..240])
+    } else {
+        arguments.to_owned()
     }
 }
 
@@ -251,7 +269,8 @@ impl Emitter {
             CallWork::Exec { call_id, keep_open, process_id_at_begin } => {
                 let session = keep_open.then(|| 1000 + self.next("session"));
                 let process_id = session.map(|s| s.to_string());
-                let cmd = format!("cargo test --package {call_id}");
+                let cmd = exec_command_line(&call_id);
+                self.facts.json_summaries.insert(call_id.clone(), expected_summary(&json!({"cmd": cmd}).to_string()));
                 let command = json!(["bash", "-lc", cmd]);
                 let begin = json!({"call_id": call_id, "process_id": if process_id_at_begin { process_id.clone() } else { None }, "turn_id": turn, "command": command, "cwd": "/repo", "parsed_cmd": [], "source": "agent"});
                 let output = format!("test result: ok ({call_id})\n");

@@ -348,7 +348,7 @@ impl Replay<'_> {
                 Some(_) if edge.kind != EdgeKind::SpawnAgent => {
                     return Err(ErrorKind::NonSpawnFallback(edge.edge_id).into());
                 }
-                Some(child) if self.trace.threads.contains_key(child) => {
+                Some(child) if self.trace.threads.contains_key(child) && !self.bugs.no_spawn_fallback => {
                     let target = TraceAnchor::Thread { thread_id: child.clone() };
                     self.upsert_edge(edge.materialize(target, Vec::new()))?;
                     continue;

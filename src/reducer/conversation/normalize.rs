@@ -12,7 +12,7 @@ use crate::model::{
 /// Upstream strips this top-level key before anything else (nested occurrences stay).
 const PASSTHROUGH_KEY: &str = "internal_chat_message_metadata_passthrough";
 /// JSON part summaries are cut to this many bytes, then `...` is appended.
-const SUMMARY_LIMIT: usize = 240;
+pub const SUMMARY_LIMIT: usize = 240;
 const ENCRYPTED_CONTENT: &str = "encrypted_content";
 
 /// A model item reduced to the fields a conversation item stores.
@@ -27,18 +27,19 @@ pub struct NormalizedItem {
 }
 
 /// Normalize every element of a request input, response output or checkpoint history.
-pub fn normalize_items(items: Vec<Value>, payload: &str) -> Result<Vec<NormalizedItem>, Error> {
+/// `summary_limit` is [`SUMMARY_LIMIT`] except under a planted bug.
+pub fn normalize_items(items: Vec<Value>, payload: &str, summary_limit: usize) -> Result<Vec<NormalizedItem>, Error> {
     let mut normalized = Vec::with_capacity(items.len());
     for item in items {
         if item.get("type").and_then(Value::as_str) == Some("additional_tools") {
             continue;
         }
-        normalized.push(normalize_item(item, payload)?);
+        normalized.push(normalize_item(item, payload, summary_limit)?);
     }
     Ok(normalized)
 }
 
-fn normalize_item(mut item: Value, payload: &str) -> Result<NormalizedItem, Error> {
+fn normalize_item(mut item: Value, payload: &str, limit: usize) -> Result<NormalizedItem, Error> {
     if let Value::Object(map) = &mut item {
         // Under `preserve_order` upstream's `remove` is a swap-remove: the last key moves into the
         // gap, which changes the JSON summary of whole-item bodies (spec §I).
@@ -58,7 +59,7 @@ fn normalize_item(mut item: Value, payload: &str) -> Result<NormalizedItem, Erro
         call_id,
         agent_message: None,
     };
-    let whole_item = || json_part(&item, payload).map(|part| vec![part]);
+    let whole_item = || json_part(&item, payload, limit).map(|part| vec![part]);
     Ok(match item_type.as_str() {
         "message" => {
             let role = message_role(&item, payload)?;
@@ -77,10 +78,10 @@ fn normalize_item(mut item: Value, payload: &str) -> Result<NormalizedItem, Erro
         "function_call" => {
             let parts = match item.get("arguments") {
                 Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
-                    Ok(parsed) => vec![json_part(&parsed, payload)?],
+                    Ok(parsed) => vec![json_part(&parsed, payload, limit)?],
                     Err(_) => vec![Part::Text { text: text.clone() }],
                 },
-                Some(other) => vec![json_part(other, payload)?],
+                Some(other) => vec![json_part(other, payload, limit)?],
                 None => vec![payload_ref("payload", payload)],
             };
             make(Role::Assistant, Some(Channel::Commentary), Kind::FunctionCall, parts, call_id())
@@ -88,7 +89,7 @@ fn normalize_item(mut item: Value, payload: &str) -> Result<NormalizedItem, Erro
         "function_call_output" | "custom_tool_call_output" => {
             let kind =
                 if item_type == "function_call_output" { Kind::FunctionCallOutput } else { Kind::CustomToolCallOutput };
-            let parts = tool_output_parts(item.get("output"), payload)?;
+            let parts = tool_output_parts(item.get("output"), payload, limit)?;
             make(Role::Tool, Some(Channel::Commentary), kind, parts, call_id())
         }
         "custom_tool_call" => {
@@ -224,11 +225,11 @@ fn reasoning_parts(item: &Value, payload: &str) -> Result<Vec<Part>, Error> {
     Ok(parts)
 }
 
-fn tool_output_parts(output: Option<&Value>, payload: &str) -> Result<Vec<Part>, Error> {
+fn tool_output_parts(output: Option<&Value>, payload: &str, limit: usize) -> Result<Vec<Part>, Error> {
     Ok(match output {
         Some(Value::String(text)) => vec![Part::Text { text: text.clone() }],
         Some(array @ Value::Array(_)) => content_parts(Some(array), payload),
-        Some(other) => vec![json_part(other, payload)?],
+        Some(other) => vec![json_part(other, payload, limit)?],
         None => vec![payload_ref("tool_output", payload)],
     })
 }
@@ -261,19 +262,19 @@ fn payload_ref(label: &str, payload: &str) -> Part {
     Part::PayloadRef { label: label.to_owned(), raw_payload_id: payload.to_owned() }
 }
 
-fn json_part(value: &Value, payload: &str) -> Result<Part, Error> {
-    Ok(Part::Json { summary: json_summary(value, payload)?, raw_payload_id: payload.to_owned() })
+fn json_part(value: &Value, payload: &str, limit: usize) -> Result<Part, Error> {
+    Ok(Part::Json { summary: json_summary(value, payload, limit)?, raw_payload_id: payload.to_owned() })
 }
 
 /// Compact JSON, cut at 240 bytes with `...` appended. Upstream panics when the cut falls inside
 /// a multi-byte character; we report that as an error instead.
-pub fn json_summary(value: &Value, payload: &str) -> Result<String, Error> {
+pub fn json_summary(value: &Value, payload: &str, limit: usize) -> Result<String, Error> {
     let mut text = serde_json::to_string(value).expect("a JSON value always serializes");
-    if text.len() > SUMMARY_LIMIT {
-        if !text.is_char_boundary(SUMMARY_LIMIT) {
+    if text.len() > limit {
+        if !text.is_char_boundary(limit) {
             return Err(ErrorKind::SummaryCutInsideCharacter(payload.to_owned()).into());
         }
-        text.truncate(SUMMARY_LIMIT);
+        text.truncate(limit);
         text.push_str("...");
     }
     Ok(text)

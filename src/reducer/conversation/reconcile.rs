@@ -228,7 +228,9 @@ impl Replay<'_> {
     /// The steps every chosen item goes through, in upstream's order.
     fn sighted(&mut self, pass: &Pass, item_id: &str, item: &NormalizedItem) -> Result<(), Error> {
         let stored = self.trace.conversation_items.get_mut(item_id).expect("chosen items exist");
-        if item.kind == Kind::Reasoning {
+        if item.kind == Kind::Reasoning && self.bugs.last_reasoning_wins {
+            stored.body.parts = item.parts.clone();
+        } else if item.kind == Kind::Reasoning {
             if let Some(merged) = merge_reasoning(&stored.body.parts, &item.parts) {
                 stored.body.parts = merged;
             }

@@ -1,0 +1,84 @@
+//! Where upstream itself depends on the order of legal events. Listed once, here: confluence
+//! compares canonical forms with exactly these fields masked, and the tests check that each one is
+//! still real on its minimal bundle pair in `corpus/findings/`.
+
+use serde_json::Value;
+
+use crate::model::{InteractionEdgeKind, RolloutTrace};
+use crate::reducer::UndeliveredEdge;
+
+/// What a masked field becomes.
+pub const MASK: &str = "order-dependent";
+
+pub struct OrderDependence {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The directory under `corpus/findings/` whose two bundles differ only here.
+    pub finding: &'static str,
+    /// The two bundles of the pair, relative to `finding`.
+    pub pair: [&'static str; 2],
+    mask: fn(&mut Value),
+}
+
+pub const ORDER_DEPENDENCES: [OrderDependence; 2] = [
+    OrderDependence {
+        name: "tool_call_ids_started_by_response",
+        description: "filled only when the tool starts after its response was reduced (or a later full \
+                      request re-sights the call); a tool that races ahead of the completion is never listed",
+        finding: "started_by_response_order_dependence",
+        pair: ["before", "after"],
+        mask: mask_started_by_response,
+    },
+    OrderDependence {
+        name: "late_interaction_end_lost",
+        description: "a send_message or followup runtime end that arrives after the child showed the \
+                      message is lost: the edge keeps ended_at_unix_ms null, does not carry the end payload, \
+                      and a stray pending record with the same edge id is dropped at the end",
+        finding: "late_send_message_end_lost",
+        pair: ["end_after_delivery", "end_before_delivery"],
+        mask: mask_interaction_end,
+    },
+];
+
+fn mask_started_by_response(canonical: &mut Value) {
+    if let Some(Value::Object(calls)) = canonical.get_mut("inference_calls") {
+        for call in calls.values_mut() {
+            call["tool_call_ids_started_by_response"] = Value::String(MASK.to_owned());
+        }
+    }
+}
+
+fn is_message_edge(kind: &Value) -> bool {
+    let message_kinds = [InteractionEdgeKind::SendMessage, InteractionEdgeKind::AssignAgentTask];
+    message_kinds.iter().any(|k| serde_json::to_value(k).ok().as_ref() == Some(kind))
+}
+
+fn mask_interaction_end(canonical: &mut Value) {
+    if let Some(Value::Object(edges)) = canonical.get_mut("interaction_edges") {
+        for edge in edges.values_mut().filter(|edge| is_message_edge(&edge["kind"])) {
+            edge["ended_at_unix_ms"] = Value::String(MASK.to_owned());
+            edge["carried_raw_payload_ids"] = Value::String(MASK.to_owned());
+        }
+    }
+}
+
+impl OrderDependence {
+    pub fn apply(&self, canonical: &mut Value) {
+        (self.mask)(canonical)
+    }
+}
+
+/// A canonical form with every listed order dependence masked.
+pub fn masked(mut canonical: Value) -> Value {
+    for dependence in &ORDER_DEPENDENCES {
+        dependence.apply(&mut canonical);
+    }
+    canonical
+}
+
+/// The stray pending record a late interaction end leaves behind: an undelivered edge whose id
+/// is also a materialized edge.
+pub fn is_late_end_record(edge: &UndeliveredEdge, trace: &RolloutTrace) -> bool {
+    matches!(edge.kind, InteractionEdgeKind::SendMessage | InteractionEdgeKind::AssignAgentTask)
+        && trace.interaction_edges.contains_key(&edge.edge_id)
+}

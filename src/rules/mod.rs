@@ -1,0 +1,3 @@
+//! Rules a reduced graph or a stream must satisfy.
+
+pub mod graph;

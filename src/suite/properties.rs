@@ -1,0 +1,173 @@
+//! The properties every generated stream must satisfy under a reducer (ARCHITECTURE.md, "The
+//! properties"): determinism, confluence, queue draining, ownership, model agreement, rejection.
+
+use std::fmt;
+
+use super::Reducer;
+use crate::bundle::Bundle;
+use crate::canon::canonical_form;
+use crate::diff::json_diff;
+use crate::generate::emit::Emitted;
+use crate::generate::mutate::Mutated;
+use crate::generate::order_dependence::{is_late_end_record, masked};
+use crate::reducer::Replayed;
+use crate::rules::graph;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Property {
+    Determinism,
+    Confluence,
+    QueueDraining,
+    Ownership,
+    ModelAgreement,
+    Rejection,
+}
+
+impl Property {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Property::Determinism => "determinism",
+            Property::Confluence => "confluence",
+            Property::QueueDraining => "queue-draining",
+            Property::Ownership => "ownership",
+            Property::ModelAgreement => "model-agreement",
+            Property::Rejection => "rejection",
+        }
+    }
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+/// A property that does not hold, with what was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub property: Property,
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.property, self.message)
+    }
+}
+
+fn violation(property: Property, message: impl Into<String>) -> Violation {
+    Violation { property, message: message.into() }
+}
+
+/// At most this many lines of a list of problems go into a message.
+const SHOWN: usize = 8;
+
+fn lines(problems: &[String]) -> String {
+    let mut text = problems.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("; ");
+    if problems.len() > SHOWN {
+        text.push_str(&format!("; … {} more", problems.len() - SHOWN));
+    }
+    text
+}
+
+fn reduce(reducer: &dyn Reducer, bundle: &Bundle, what: &str) -> Result<Replayed, Violation> {
+    reducer.reduce(bundle).map_err(|e| {
+        let context = e.context_lines().join(", ");
+        violation(Property::ModelAgreement, format!("the {what} of a valid stream was rejected: {e} ({context})"))
+    })
+}
+
+/// Check one generated stream: its causal order and one legal reorder.
+pub fn check_stream(reducer: &dyn Reducer, emitted: &Emitted, order: &[usize]) -> Result<(), Violation> {
+    let causal_bundle = emitted.bundle(&emitted.causal_order());
+    let reordered_bundle = emitted.bundle(order);
+    let causal = reduce(reducer, &causal_bundle, "causal order")?;
+    let reordered = reduce(reducer, &reordered_bundle, "reordered stream")?;
+
+    // Determinism: twice from memory, and once from disk, give the same bytes.
+    let bytes = causal.trace.to_state_json();
+    let again = reduce(reducer, &causal_bundle, "causal order")?.trace.to_state_json();
+    if again != bytes {
+        return Err(violation(Property::Determinism, "the same bundle reduced twice gave different bytes"));
+    }
+    let dir = tempfile::tempdir().map_err(|e| violation(Property::Determinism, format!("temp dir: {e}")))?;
+    causal_bundle.write_dir(dir.path()).map_err(|e| violation(Property::Determinism, format!("write bundle: {e}")))?;
+    let from_disk =
+        Bundle::read_dir(dir.path()).map_err(|e| violation(Property::Determinism, format!("read back: {e}")))?;
+    let disk_bytes = reduce(reducer, &from_disk, "bundle read from disk")?.trace.to_state_json();
+    if disk_bytes != bytes {
+        return Err(violation(Property::Determinism, "the bundle read from disk reduced differently from memory"));
+    }
+
+    // Ownership, on both orders.
+    for (replayed, what) in [(&causal, "causal"), (&reordered, "reordered")] {
+        let broken = graph::check(&replayed.trace);
+        if !broken.is_empty() {
+            let problems: Vec<String> = broken.iter().map(|v| format!("[{}] {}", v.rule, v.message)).collect();
+            return Err(violation(Property::Ownership, format!("{what} order: {}", lines(&problems))));
+        }
+    }
+
+    // Model agreement, on both orders.
+    for (replayed, what) in [(&causal, "causal"), (&reordered, "reordered")] {
+        let problems = emitted.facts.check(&replayed.trace, &replayed.leftovers);
+        if !problems.is_empty() {
+            return Err(violation(Property::ModelAgreement, format!("{what} order: {}", lines(&problems))));
+        }
+    }
+
+    // Queue draining: nothing stays queued but what the scenario predicts.
+    for (replayed, what) in [(&causal, "causal"), (&reordered, "reordered")] {
+        let leftovers = &replayed.leftovers;
+        let mut problems = Vec::new();
+        for cell in &leftovers.unmaterialized_code_cells {
+            problems.push(format!("code cell {} never materialized", cell.code_cell_id));
+        }
+        for replacement in &leftovers.unconsumed_compaction_replacements {
+            problems.push(format!("compaction replacement of {} never consumed", replacement.thread_id));
+        }
+        for edge in &leftovers.undelivered_edges {
+            let predicted = emitted.facts.undelivered.get(&edge.edge_id) == Some(&edge.reason);
+            if !predicted && !is_late_end_record(edge, &replayed.trace) {
+                problems.push(format!("edge {} left undelivered ({:?})", edge.edge_id, edge.reason));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(violation(Property::QueueDraining, format!("{what} order: {}", lines(&problems))));
+        }
+    }
+
+    // Confluence: the same canonical form, apart from the listed upstream order dependences.
+    let left = masked(canonical_form(&causal.trace));
+    let right = masked(canonical_form(&reordered.trace));
+    let differences = json_diff(&left, &right);
+    if !differences.is_empty() {
+        let problems: Vec<String> = differences.iter().map(ToString::to_string).collect();
+        return Err(violation(Property::Confluence, format!("causal vs reordered: {}", lines(&problems))));
+    }
+    Ok(())
+}
+
+/// Rejection: a mutated stream fails with exactly the upstream error its mutation declares.
+pub fn check_rejection(reducer: &dyn Reducer, mutated: &Mutated) -> Result<(), Violation> {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reducer.reduce(&mutated.bundle)));
+    match outcome {
+        Err(_) => Err(violation(Property::Rejection, format!("{:?}: the reducer panicked", mutated.kind))),
+        Ok(Ok(_)) => Err(violation(
+            Property::Rejection,
+            format!("{:?}: accepted; expected `{}` at seq {}", mutated.kind, mutated.expected_error, mutated.seq),
+        )),
+        Ok(Err(e)) if e.message() == mutated.expected_error && e.seq == Some(mutated.seq) => Ok(()),
+        Ok(Err(e)) => Err(violation(
+            Property::Rejection,
+            format!(
+                "{:?}: expected `{}` at seq {}, got `{}` at seq {:?}",
+                mutated.kind,
+                mutated.expected_error,
+                mutated.seq,
+                e.message(),
+                e.seq
+            ),
+        )),
+    }
+}

@@ -1,0 +1,125 @@
+//! The property suite against the reference reducer, the listed upstream order dependences, and
+//! the suite's own sensitivity: planted bugs it must catch within the CI case budget.
+
+use std::path::{Path, PathBuf};
+
+use rollout_conformance::bundle::Bundle;
+use rollout_conformance::canon::canonical_form;
+use rollout_conformance::diff::json_diff;
+use rollout_conformance::generate::order_dependence::{masked, ORDER_DEPENDENCES};
+use rollout_conformance::reducer::{replay, replay_dir, replay_with_bugs, PlantedBugs, Replayed};
+use rollout_conformance::suite::{run, Property, Reducer, ReferenceReducer, SuiteConfig};
+
+/// Cases per run in `cargo test`; `PROPTEST_CASES` raises it.
+const CI_CASES: u32 = 96;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn reference_reducer_satisfies_every_property() {
+    let config = SuiteConfig { persist: Some(root().join("corpus/regressions")), ..SuiteConfig::with_cases(CI_CASES) };
+    let report = run(&ReferenceReducer, &config);
+    eprintln!("{}", report.coverage.table());
+    if let Some(failure) = report.failure {
+        panic!("{} ({} events; minimized bundle: {:?})", failure.violation, failure.events, failure.saved);
+    }
+    // Generators must not quietly stop covering the paths that matter.
+    let rare = report.coverage.rare(0.02);
+    assert!(rare.is_empty(), "paths hit in fewer than 2% of streams: {rare:?}\n{}", report.coverage.table());
+}
+
+fn canonical(dir: &Path) -> serde_json::Value {
+    canonical_form(&replay_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).trace)
+}
+
+/// Each listed dependence is real: its finding pair differs, and only where the list masks.
+#[test]
+fn listed_order_dependences_are_still_real() {
+    for dependence in &ORDER_DEPENDENCES {
+        let finding = root().join("corpus/findings").join(dependence.finding);
+        let [a, b] = dependence.pair.map(|side| canonical(&finding.join(side)));
+        assert!(
+            !json_diff(&a, &b).is_empty(),
+            "{}: the pair no longer differs; remove it from the list",
+            dependence.name
+        );
+        let (mut a_masked, mut b_masked) = (a.clone(), b.clone());
+        dependence.apply(&mut a_masked);
+        dependence.apply(&mut b_masked);
+        let rest = json_diff(&a_masked, &b_masked);
+        assert!(rest.is_empty(), "{}: the pair also differs outside the listed field: {rest:?}", dependence.name);
+        assert_eq!(masked(a), masked(b));
+    }
+}
+
+/// A reference reducer with deliberate bugs.
+struct Planted(&'static str, PlantedBugs);
+
+impl Reducer for Planted {
+    fn name(&self) -> &str {
+        self.0
+    }
+
+    fn reduce(&self, bundle: &Bundle) -> Result<Replayed, rollout_conformance::Error> {
+        replay_with_bugs(bundle, self.1)
+    }
+}
+
+/// The property that catches `bugs` within the CI budget (no shrinking: detection is the point).
+fn caught_by(name: &'static str, bugs: PlantedBugs) -> Property {
+    let config = SuiteConfig { max_shrink_iters: 0, ..SuiteConfig::with_cases(CI_CASES) };
+    let report = run(&Planted(name, bugs), &config);
+    let failure =
+        report.failure.unwrap_or_else(|| panic!("the suite missed the planted bug `{name}` in {CI_CASES} cases"));
+    eprintln!("{name}: caught by {}: {}", failure.violation.property, failure.violation.message);
+    failure.violation.property
+}
+
+#[test]
+fn planted_eager_code_cells_is_caught() {
+    let property = caught_by("eager code cells", PlantedBugs { eager_code_cells: true, ..PlantedBugs::default() });
+    assert_eq!(property, Property::Ownership);
+}
+
+#[test]
+fn planted_missing_spawn_fallback_is_caught() {
+    let property = caught_by("no spawn fallback", PlantedBugs { no_spawn_fallback: true, ..PlantedBugs::default() });
+    assert_eq!(property, Property::ModelAgreement);
+}
+
+#[test]
+fn planted_unconsumed_compaction_replacement_is_caught() {
+    let bugs = PlantedBugs { ignore_compaction_replacement: true, ..PlantedBugs::default() };
+    assert_eq!(caught_by("compaction replacement ignored", bugs), Property::ModelAgreement);
+}
+
+#[test]
+fn planted_initial_response_changing_execution_is_caught() {
+    let bugs = PlantedBugs { initial_response_ends_execution: true, ..PlantedBugs::default() };
+    assert_eq!(caught_by("initial response ends execution", bugs), Property::ModelAgreement);
+}
+
+#[test]
+fn planted_broken_reasoning_merge_is_caught() {
+    let bugs = PlantedBugs { last_reasoning_wins: true, ..PlantedBugs::default() };
+    assert_eq!(caught_by("last reasoning wins", bugs), Property::ModelAgreement);
+}
+
+#[test]
+fn planted_missing_summary_cut_is_caught() {
+    let bugs = PlantedBugs { no_summary_cut: true, ..PlantedBugs::default() };
+    assert_eq!(caught_by("no summary cut", bugs), Property::ModelAgreement);
+}
+
+/// The suite is only as good as its reference: it agrees with itself on a bundle read twice.
+#[test]
+fn reference_is_deterministic_on_the_corpus() {
+    for entry in std::fs::read_dir(root().join("corpus/valid")).unwrap() {
+        let dir = entry.unwrap().path();
+        let a = replay_dir(&dir).unwrap().trace.to_state_json();
+        let bundle = Bundle::read_dir(&dir).unwrap();
+        assert_eq!(a, replay(&bundle).unwrap().trace.to_state_json(), "{}", dir.display());
+    }
+}
