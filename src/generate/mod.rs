@@ -7,3 +7,4 @@ pub mod mutate;
 pub mod order_dependence;
 pub mod reorder;
 pub mod scenario;
+pub mod seeded;
