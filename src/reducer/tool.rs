@@ -184,18 +184,25 @@ impl Replay<'_> {
         Ok(())
     }
 
+    /// The tool a runtime event names, with the event's payload recorded on it.
+    fn record_runtime_payload(
+        &mut self,
+        tool_call_id: &str,
+        runtime: &RawPayloadRef,
+        unknown: fn(String) -> ErrorKind,
+    ) -> Result<&mut ToolCall, Error> {
+        let tool = self.trace.tool_calls.get_mut(tool_call_id).ok_or_else(|| unknown(tool_call_id.to_owned()))?;
+        push_unique(&mut tool.raw_runtime_payload_ids, &runtime.raw_payload_id);
+        Ok(tool)
+    }
+
     pub(super) fn tool_runtime_started(
         &mut self,
         ctx: Ctx,
         tool_call_id: &str,
         runtime: &RawPayloadRef,
     ) -> Result<(), Error> {
-        let tool = self
-            .trace
-            .tool_calls
-            .get_mut(tool_call_id)
-            .ok_or_else(|| ErrorKind::RuntimeStartUnknownCall(tool_call_id.to_owned()))?;
-        push_unique(&mut tool.raw_runtime_payload_ids, &runtime.raw_payload_id);
+        let tool = self.record_runtime_payload(tool_call_id, runtime, ErrorKind::RuntimeStartUnknownCall)?;
         let is_terminal = matches!(tool.kind, ToolCallKind::ExecCommand | ToolCallKind::WriteStdin);
         if is_terminal {
             if tool.terminal_operation_id.is_some() {
@@ -217,12 +224,7 @@ impl Replay<'_> {
         status: ExecutionStatus,
         runtime: &RawPayloadRef,
     ) -> Result<(), Error> {
-        let tool = self
-            .trace
-            .tool_calls
-            .get_mut(tool_call_id)
-            .ok_or_else(|| ErrorKind::RuntimeEndUnknownCall(tool_call_id.to_owned()))?;
-        push_unique(&mut tool.raw_runtime_payload_ids, &runtime.raw_payload_id);
+        let tool = self.record_runtime_payload(tool_call_id, runtime, ErrorKind::RuntimeEndUnknownCall)?;
         if let Some(operation_id) = tool.terminal_operation_id.clone() {
             self.end_terminal_operation(ctx, &operation_id, status, Some(runtime))?;
         }
