@@ -74,6 +74,25 @@ pub fn match_key(item: &NormalizedItem) -> String {
     }
 }
 
+fn first_encoded(parts: &[Part]) -> Option<&Part> {
+    parts.iter().find(|part| matches!(part, Part::Encoded { .. }))
+}
+
+/// Whether a stored item matches a normalized one (§D.4.2); equal to comparing [`match_key`]s,
+/// without building them.
+fn matches(stored: &ConversationItem, item: &NormalizedItem) -> bool {
+    let same_header = stored.role == item.role
+        && stored.channel == item.channel
+        && stored.kind == item.kind
+        && stored.call_id == item.call_id
+        && stored.agent_message == item.agent_message;
+    same_header
+        && match (item.kind, first_encoded(&item.parts)) {
+            (Kind::Reasoning, Some(encoded)) => first_encoded(&stored.body.parts) == Some(encoded),
+            _ => same_body(&stored.body.parts, &item.parts),
+        }
+}
+
 fn stored_as_normalized(item: &ConversationItem) -> NormalizedItem {
     NormalizedItem {
         role: item.role,
@@ -127,8 +146,7 @@ impl Replay<'_> {
         for (offset, item) in items.into_iter().enumerate() {
             let index = pass.start_index + offset;
             self.check_call_id(pass.thread_id, &item)?;
-            let key = match_key(&item);
-            let positional = pass.previous.get(index).filter(|id| self.stored_key(id) == key);
+            let positional = pass.previous.get(index).filter(|id| self.stored_matches(id, &item));
             let chosen = match pass.mode {
                 Mode::FullSnapshot | Mode::Detached => {
                     let reused = match (pass.mode, positional) {
@@ -142,7 +160,7 @@ impl Replay<'_> {
                                 by_key
                             });
                             by_key
-                                .get(&key)
+                                .get(&match_key(&item))
                                 .and_then(|positions| {
                                     positions.iter().map(|&p| &pass.previous[p]).find(|id| !used.contains(*id))
                                 })
@@ -184,10 +202,14 @@ impl Replay<'_> {
         else {
             return Ok(());
         };
-        if self.stored_key(existing) != match_key(item) {
+        if !self.stored_matches(existing, item) {
             return Err(ErrorKind::CallIdReused(call_id.clone()).into());
         }
         Ok(())
+    }
+
+    fn stored_matches(&self, item_id: &str, item: &NormalizedItem) -> bool {
+        self.trace.conversation_items.get(item_id).is_some_and(|stored| matches(stored, item))
     }
 
     fn stored_key(&self, item_id: &str) -> String {
@@ -244,5 +266,67 @@ impl Replay<'_> {
         self.link_code_cell_output(item_id);
         self.resolve_pending_edge_for_item(item_id)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ConversationBody, ConversationChannel, ConversationRole};
+
+    fn item(kind: Kind, parts: Vec<Part>) -> NormalizedItem {
+        let role = ConversationRole::Assistant;
+        NormalizedItem {
+            role,
+            channel: Some(ConversationChannel::Analysis),
+            kind,
+            parts,
+            call_id: None,
+            agent_message: None,
+        }
+    }
+
+    fn stored(item: &NormalizedItem) -> ConversationItem {
+        ConversationItem {
+            item_id: "conversation_item:1".to_owned(),
+            thread_id: "t".to_owned(),
+            codex_turn_id: None,
+            first_seen_at_unix_ms: 0,
+            role: item.role,
+            channel: item.channel,
+            kind: item.kind,
+            agent_message: item.agent_message.clone(),
+            body: ConversationBody { parts: item.parts.clone() },
+            call_id: item.call_id.clone(),
+            produced_by: Vec::new(),
+        }
+    }
+
+    /// `matches` is the cheap form of comparing match keys; they must never disagree.
+    #[test]
+    fn matches_agrees_with_match_key() {
+        let text = |t: &str| Part::Text { text: t.to_owned() };
+        let summary = |t: &str| Part::Summary { text: t.to_owned() };
+        let encoded = |v: &str| Part::Encoded { label: "encrypted_content".to_owned(), value: v.to_owned() };
+        let json = |s: &str, p: &str| Part::Json { summary: s.to_owned(), raw_payload_id: p.to_owned() };
+        let items = [
+            item(Kind::Reasoning, vec![text("a"), summary("s"), encoded("e1")]),
+            item(Kind::Reasoning, vec![summary("other"), encoded("e1")]),
+            item(Kind::Reasoning, vec![encoded("e2")]),
+            item(Kind::Reasoning, vec![text("a"), summary("s")]),
+            item(Kind::Reasoning, vec![text("a")]),
+            item(Kind::Message, vec![text("a")]),
+            item(Kind::Message, vec![text("a"), encoded("e1")]),
+            item(Kind::FunctionCall, vec![json("{}", "raw_payload:1")]),
+            item(Kind::FunctionCall, vec![json("{}", "raw_payload:2")]),
+            item(Kind::FunctionCall, vec![json("{\"a\":1}", "raw_payload:1")]),
+        ];
+        for a in &items {
+            for b in &items {
+                assert_eq!(matches(&stored(a), b), match_key(a) == match_key(b), "{a:?} vs {b:?}");
+            }
+        }
+        assert!(matches(&stored(&items[0]), &items[1]), "reasoning matches on its encrypted identity");
+        assert!(matches(&stored(&items[7]), &items[8]), "JSON parts compare by summary only");
     }
 }
