@@ -29,7 +29,7 @@ pub struct EventRecord {
 /// Where payload bytes come from.
 #[derive(Debug, Clone)]
 pub enum PayloadStore {
-    /// Files under a bundle directory, read on demand.
+    /// Files under a bundle directory (its canonical path), read on demand.
     Dir(PathBuf),
     /// Bytes keyed by the ref's bundle-relative `path`.
     Memory(BTreeMap<String, Vec<u8>>),

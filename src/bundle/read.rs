@@ -26,7 +26,9 @@ impl Bundle {
         })?;
         let (events, stop) = parse_event_log(&log);
         let stop = stop.map(|e| e.with_file(&log_path));
-        Ok(Bundle { manifest, events, stop, payloads: PayloadStore::Dir(dir.to_path_buf()) })
+        // Resolved once: payload paths are checked against the real bundle root.
+        let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        Ok(Bundle { manifest, events, stop, payloads: PayloadStore::Dir(root) })
     }
 }
 
@@ -64,8 +66,9 @@ pub fn parse_event_log(log: &[u8]) -> (Vec<EventRecord>, Option<Error>) {
     (events, None)
 }
 
-/// Read a payload file, refusing any path that could leave the bundle directory.
-pub fn payload_file(dir: &Path, payload: &RawPayloadRef) -> Result<Vec<u8>, Error> {
+/// Read a payload file, refusing any path that could leave the bundle directory. `root` is the
+/// bundle directory's canonical path.
+pub fn payload_file(root: &Path, payload: &RawPayloadRef) -> Result<Vec<u8>, Error> {
     let open_error = |detail: String| {
         Error::new(ErrorKind::PayloadOpen(payload.raw_payload_id.clone())).with_file(&payload.path).with_detail(detail)
     };
@@ -75,11 +78,11 @@ pub fn payload_file(dir: &Path, payload: &RawPayloadRef) -> Result<Vec<u8>, Erro
             .with_file(&payload.path)
             .with_detail("payload path must stay inside the bundle (no `..`, no absolute path)"));
     }
-    let full = dir.join(relative);
-    let (Ok(root), Ok(target)) = (dir.canonicalize(), full.canonicalize()) else {
+    let full = root.join(relative);
+    let Ok(target) = full.canonicalize() else {
         return Err(open_error(format!("no payload file at {}", full.display())));
     };
-    if !target.starts_with(&root) {
+    if !target.starts_with(root) {
         return Err(Error::new(ErrorKind::PayloadOutsideBundle(payload.raw_payload_id.clone()))
             .with_file(&payload.path)
             .with_detail("payload path resolves outside the bundle (symlink)"));

@@ -1,5 +1,7 @@
 //! The command line: argument handling only; the work lives in the library.
 
+mod bench;
+mod gen;
 mod reduce;
 
 use std::process::ExitCode;
@@ -19,6 +21,10 @@ enum Command {
     /// Replay a bundle into the reduced graph (state.json), byte for byte what upstream
     /// `codex debug trace-reduce` writes.
     Reduce(reduce::ReduceArgs),
+    /// Write generated valid bundles, each with its reference reduction (expected-state.json).
+    Gen(gen::GenArgs),
+    /// Measure how the reference reducer's time grows with the number of events.
+    Bench(bench::BenchArgs),
 }
 
 /// Exit code for usage and input errors.
@@ -34,6 +40,8 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Reduce(args) => reduce::run(args),
+        Command::Gen(args) => gen::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 

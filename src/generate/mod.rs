@@ -3,6 +3,7 @@
 pub mod coverage;
 pub mod emit;
 pub mod facts;
+pub mod large;
 pub mod mutate;
 pub mod order_dependence;
 pub mod reorder;

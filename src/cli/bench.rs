@@ -1,0 +1,188 @@
+//! `bench`: how the reference reducer's time grows with the number of events.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::{print_error, EXIT_ERROR};
+use crate::bundle::Bundle;
+use crate::error::Error;
+use crate::generate::emit::emit;
+use crate::generate::large::scenario_with_events;
+use crate::reducer::{replay, replay_dir};
+
+/// Exit code when a generated bundle does not reduce.
+const EXIT_FINDING: u8 = 1;
+
+#[derive(Args)]
+#[command(after_long_help = "\
+For each size, one valid scenario of about that many events is generated (as `gen --events`
+does) and reduced --repeat times in memory (`replay` on the in-memory bundle) and from disk
+(`replay_dir` on a copy written to the system temp directory, page cache warm); the fastest run
+counts. The table shows each size's time and the ratios to the previous size: when the sizes
+double, linear scaling reads as time ratios near 2. The closing lines fit time ~ events^k from
+the first and last sizes (k near 1 is linear). Absolute times depend on the machine, its load and
+the build profile; compare the ratios, in a release build.
+
+Exit status: 0 when every size was measured; 1 when a generated bundle does not reduce; 2 on
+usage or I/O errors.
+
+Example:
+  cargo run --release -- bench --events 10000,20000,40000,80000,160000")]
+pub struct BenchArgs {
+    /// Target event counts, smallest first, comma separated.
+    #[arg(
+        long,
+        value_name = "N,N,...",
+        value_delimiter = ',',
+        default_value = "10000,20000,40000,80000",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    events: Vec<u64>,
+    /// Seed of the generated scenarios (the same for every size).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    seed: u64,
+    /// Runs per size and mode; the fastest counts.
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
+}
+
+/// One size's measurement.
+struct Row {
+    events: usize,
+    memory: Duration,
+    disk: Duration,
+}
+
+pub fn run(args: BenchArgs) -> ExitCode {
+    let terminal = std::io::stderr().is_terminal();
+    let mut rows = Vec::new();
+    for &target in &args.events {
+        if terminal {
+            eprintln!("measuring about {target} events ...");
+        }
+        match measure(target as usize, args.seed, args.repeat) {
+            Ok(row) => rows.push(row),
+            Err(BenchError::Io(message)) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+            Err(BenchError::Reduce(error)) => {
+                print_error(&error);
+                eprintln!("error: the generated bundle of about {target} events does not reduce");
+                return ExitCode::from(EXIT_FINDING);
+            }
+        }
+    }
+    print!("{}", table(&rows));
+    ExitCode::SUCCESS
+}
+
+enum BenchError {
+    Io(String),
+    Reduce(Error),
+}
+
+fn fastest(repeat: u32, mut run: impl FnMut() -> Result<(), Error>) -> Result<Duration, BenchError> {
+    let mut best = Duration::MAX;
+    for _ in 0..repeat {
+        let started = Instant::now();
+        run().map_err(BenchError::Reduce)?;
+        best = best.min(started.elapsed());
+    }
+    Ok(best)
+}
+
+fn measure(target: usize, seed: u64, repeat: u32) -> Result<Row, BenchError> {
+    let emitted = emit(&scenario_with_events(target, seed));
+    let bundle: Bundle = emitted.bundle(&emitted.causal_order());
+    drop(emitted);
+    let events = bundle.events.len();
+    let memory = fastest(repeat, || replay(&bundle).map(drop))?;
+
+    let dir = temp_bundle_dir(events);
+    let written = bundle.write_dir(&dir).map_err(|e| BenchError::Io(format!("write {}: {e}", dir.display())));
+    drop(bundle);
+    let disk = written.and_then(|()| fastest(repeat, || replay_dir(&dir).map(drop)));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Row { events, memory, disk: disk? })
+}
+
+/// A fresh directory under the system temp dir, unique to this process and size.
+fn temp_bundle_dir(events: usize) -> PathBuf {
+    std::env::temp_dir().join(format!("rollout-conformance-bench-{}-{events}", std::process::id()))
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:>10} {:>10} {:>10} {:>8} | {:>10} {:>10} {:>8} | {:>8}\n",
+        "events", "memory s", "events/s", "x time", "disk s", "events/s", "x time", "x events"
+    );
+    for (n, row) in rows.iter().enumerate() {
+        let previous = n.checked_sub(1).map(|p| &rows[p]);
+        let ratio = |now: f64, before: Option<f64>| match before {
+            Some(before) if before > 0.0 => format!("{:.2}x", now / before),
+            _ => "-".to_owned(),
+        };
+        let secs = |d: Duration| d.as_secs_f64();
+        out.push_str(&format!(
+            "{:>10} {:>10.4} {:>10} {:>8} | {:>10.4} {:>10} {:>8} | {:>8}\n",
+            row.events,
+            secs(row.memory),
+            rate(row.events, row.memory),
+            ratio(secs(row.memory), previous.map(|p| secs(p.memory))),
+            secs(row.disk),
+            rate(row.events, row.disk),
+            ratio(secs(row.disk), previous.map(|p| secs(p.disk))),
+            ratio(row.events as f64, previous.map(|p| p.events as f64)),
+        ));
+    }
+    out.push_str(&format!("in memory: {}\n", conclusion(rows, |r| r.memory)));
+    out.push_str(&format!("on disk:   {}\n", conclusion(rows, |r| r.disk)));
+    out
+}
+
+fn rate(events: usize, took: Duration) -> String {
+    let per_second = events as f64 / took.as_secs_f64().max(1e-9);
+    if per_second >= 1e6 {
+        format!("{:.2}M", per_second / 1e6)
+    } else {
+        format!("{:.1}k", per_second / 1e3)
+    }
+}
+
+/// The scaling in words, from ratios only. The per-step ratios show the spread; the verdict comes
+/// from the first and last sizes, which single noisy steps disturb least: time growing as
+/// events^k, with k near 1 linear.
+fn conclusion(rows: &[Row], time: impl Fn(&Row) -> Duration) -> String {
+    let secs = |row: &Row| time(row).as_secs_f64().max(1e-9);
+    let steps: Vec<(f64, f64)> = rows
+        .windows(2)
+        .map(|pair| (pair[1].events as f64 / pair[0].events as f64, secs(&pair[1]) / secs(&pair[0])))
+        .collect();
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return "no sizes".to_owned() };
+    if steps.is_empty() {
+        return "one size only: no ratio to compare".to_owned();
+    }
+    let (events, took) = (last.events as f64 / first.events as f64, secs(last) / secs(first));
+    let exponent = took.ln() / events.ln();
+    let verdict = match exponent {
+        k if k > 1.15 => "superlinear",
+        k if k < 0.85 => "sublinear (fixed costs dominate the small sizes)",
+        _ => "linear",
+    };
+    let (low, high) = min_max(steps.iter().map(|(_, took)| *took));
+    let per_step = if steps.iter().all(|(events, _)| (1.9..=2.1).contains(events)) {
+        format!("each doubling took {low:.2}x–{high:.2}x")
+    } else {
+        format!("each step took {low:.2}x–{high:.2}x")
+    };
+    format!("{verdict}: {per_step}; {events:.1}x the events took {took:.1}x the time (time ~ events^{exponent:.2})")
+}
+
+fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
