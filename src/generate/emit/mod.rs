@@ -126,23 +126,7 @@ impl Emitted {
 
     /// The bundle with events in `order`; seq is the position and wall time never decreases.
     pub fn bundle(&self, order: &[usize]) -> Bundle {
-        let events = order
-            .iter()
-            .enumerate()
-            .map(|(position, &index)| {
-                let planned = &self.events[index];
-                RawTraceEvent {
-                    schema_version: 1,
-                    seq: position as u64 + 1,
-                    wall_time_unix_ms: STARTED_AT_UNIX_MS + position as i64 + 1,
-                    rollout_id: self.manifest.rollout_id.clone(),
-                    thread_id: planned.thread_id.clone(),
-                    codex_turn_id: planned.codex_turn_id.clone(),
-                    payload: planned.payload.clone(),
-                }
-            })
-            .collect();
-        Bundle::in_memory(self.manifest.clone(), events, self.payloads.clone())
+        bundle_of(&self.manifest, order.iter().map(|&index| &self.events[index]), self.payloads.clone())
     }
 
     /// Whether `order` is a permutation that respects every happens-before edge.
@@ -161,6 +145,31 @@ impl Emitted {
                 .enumerate()
                 .all(|(event, preds)| preds.iter().all(|(p, _)| position[*p] < position[event]))
     }
+}
+
+/// Planned events in order as a bundle: seq is the position (from 1) and the wall time is the
+/// manifest's start plus the seq, so it never decreases.
+pub fn bundle_of<'a>(
+    manifest: &Manifest,
+    events: impl Iterator<Item = &'a PlannedEvent>,
+    payloads: BTreeMap<String, Vec<u8>>,
+) -> Bundle {
+    let events = events
+        .enumerate()
+        .map(|(position, planned)| {
+            let seq = position as u64 + 1;
+            RawTraceEvent {
+                schema_version: 1,
+                seq,
+                wall_time_unix_ms: manifest.started_at_unix_ms + seq as i64,
+                rollout_id: manifest.rollout_id.clone(),
+                thread_id: planned.thread_id.clone(),
+                codex_turn_id: planned.codex_turn_id.clone(),
+                payload: planned.payload.clone(),
+            }
+        })
+        .collect();
+    Bundle::in_memory(manifest.clone(), events, payloads)
 }
 
 /// Per-thread producer state while emitting.

@@ -1,0 +1,178 @@
+//! Invalid streams: one mutation of a valid stream, with the upstream error it must produce.
+//!
+//! Every mutation edits the causal order of an [`Emitted`] scenario (one event dropped, inserted
+//! or rewritten, or one payload file rewritten) at a target chosen deterministically: the first
+//! suitable event. Everything before the target is the valid stream unchanged, so the target is
+//! the first event that can fail, and the expected message is built from the [`ErrorKind`]
+//! variant the reducer must raise there (its `Display` is upstream's text; no text is retyped).
+
+use proptest::prelude::*;
+use proptest::sample::Index;
+
+use super::emit::{bundle_of, emit, Emitted, PlannedEvent};
+use super::scenario::{scenario, Size};
+use crate::bundle::Bundle;
+use crate::error::ErrorKind;
+
+/// One way to make a valid stream invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MutationKind {
+    /// Drop a `thread_started` (the first one whose next mention is a `codex_turn_started` or
+    /// `thread_ended` of that thread): that event fails with `trace event referenced unknown
+    /// thread <t>`.
+    DropThreadStart,
+    /// Repeat the first `thread_started` right after itself: `duplicate thread start for <t>`.
+    DuplicateThreadStart,
+    /// Drop the first `codex_turn_started`; the turn's first step, right after it, fails:
+    /// `inference start <id> referenced unknown codex turn <turn>` or `compaction request <id>
+    /// referenced unknown codex turn <turn>`.
+    DropTurnStart,
+    /// Repeat the first `codex_turn_started` right after itself: `duplicate codex turn start for
+    /// <turn>`.
+    DuplicateTurnStart,
+    /// Repeat the first `inference_started` right after itself: `duplicate inference start for
+    /// <id>`.
+    DuplicateInferenceStart,
+    /// Repeat the first `tool_call_started` right after itself: `duplicate tool call start for
+    /// <id>`.
+    DuplicateToolStart,
+    /// The first response (completed, or partial) of a thread that already recorded a
+    /// `function_call` gets one more `function_call` with that call id and other arguments:
+    /// `model-visible call id <c> was reused with different content`.
+    ReuseCallIdWithOtherContent,
+    /// The first inference request payload ref points at a path with no file: `open payload <p>`.
+    MissingPayloadFile,
+    /// The first inference response payload (else the first request payload) is cut in half, as
+    /// a torn write leaves it: `parse payload <p>`.
+    BrokenPayloadJson,
+    /// The first incremental request's `previous_response_id` names no inference's response:
+    /// `incremental inference request <id> referenced unknown previous_response_id <r>`.
+    UnknownPreviousResponse,
+    /// The first request payload loses its `input`: `inference request payload <p> did not
+    /// contain input`.
+    RequestWithoutInput,
+    /// An `other` event inserted in the middle of the stream: `raw trace event has no reducer
+    /// implementation`.
+    OtherEvent,
+    /// The first `codex_turn_ended` after a second thread started names that other thread in its
+    /// envelope: `codex turn end for <turn> used thread <t>, but the turn belongs to <owner>`.
+    /// Needs two threads.
+    TurnEndWrongThread,
+    /// The first `codex_turn_ended` names a turn that never started: `codex turn end referenced
+    /// unknown turn <turn>`.
+    TurnEndUnknownTurn,
+    /// The first inference completion, failure or cancellation names an unknown call: `inference
+    /// completion referenced unknown call <id>`.
+    CompletionUnknownCall,
+    /// The first `tool_call_ended` names an unknown tool: `tool call end referenced unknown call
+    /// <id>`.
+    ToolEndUnknownCall,
+    /// The first request's `input` gets an item of an unknown `type`: `unsupported model item
+    /// type <type> in payload <p>`.
+    UnknownModelItemType,
+}
+
+impl MutationKind {
+    pub const ALL: [MutationKind; 17] = [
+        MutationKind::DropThreadStart,
+        MutationKind::DuplicateThreadStart,
+        MutationKind::DropTurnStart,
+        MutationKind::DuplicateTurnStart,
+        MutationKind::DuplicateInferenceStart,
+        MutationKind::DuplicateToolStart,
+        MutationKind::ReuseCallIdWithOtherContent,
+        MutationKind::MissingPayloadFile,
+        MutationKind::BrokenPayloadJson,
+        MutationKind::UnknownPreviousResponse,
+        MutationKind::RequestWithoutInput,
+        MutationKind::OtherEvent,
+        MutationKind::TurnEndWrongThread,
+        MutationKind::TurnEndUnknownTurn,
+        MutationKind::CompletionUnknownCall,
+        MutationKind::ToolEndUnknownCall,
+        MutationKind::UnknownModelItemType,
+    ];
+}
+
+/// An invalid bundle and how the reducer must reject it.
+#[derive(Debug, Clone)]
+pub struct Mutated {
+    pub kind: MutationKind,
+    pub bundle: Bundle,
+    /// Upstream's exact top-level message.
+    pub expected_error: String,
+    /// The seq of the event that must fail.
+    pub seq: u64,
+}
+
+/// The kinds that apply to this scenario, in [`MutationKind::ALL`] order.
+pub fn applicable(emitted: &Emitted) -> Vec<MutationKind> {
+    MutationKind::ALL.into_iter().filter(|&kind| target(emitted, kind).is_some()).collect()
+}
+
+/// The scenario's causal order with one `kind` mutation, or `None` when `kind` does not apply.
+pub fn apply(emitted: &Emitted, kind: MutationKind) -> Option<Mutated> {
+    let Target { edit, payload, error, fails_at } = target(emitted, kind)?;
+    let mut events: Vec<PlannedEvent> = emitted.causal_order().into_iter().map(|i| emitted.events[i].clone()).collect();
+    match edit {
+        Edit::None => {}
+        Edit::Remove(index) => {
+            events.remove(index);
+        }
+        Edit::Insert(index, event) => events.insert(index, *event),
+        Edit::Replace(index, event) => events[index] = *event,
+    }
+    let mut payloads = emitted.payloads.clone();
+    if let Some((path, bytes)) = payload {
+        payloads.insert(path, bytes);
+    }
+    Some(Mutated {
+        kind,
+        bundle: bundle_of(&emitted.manifest, events.iter(), payloads),
+        expected_error: error.to_string(),
+        seq: fails_at as u64 + 1,
+    })
+}
+
+/// One applicable kind for this scenario, picked by a proptest index; `None` if none applies.
+pub fn mutation(emitted: &Emitted) -> impl Strategy<Value = Option<MutationKind>> {
+    let kinds = applicable(emitted);
+    any::<Index>().prop_map(move |index| (!kinds.is_empty()).then(|| *index.get(&kinds)))
+}
+
+/// A scenario of at most `size`, emitted in causal order, with one applicable mutation.
+/// Shrinks through the scenario.
+pub fn mutated(size: Size) -> impl Strategy<Value = Mutated> {
+    (scenario(size), any::<Index>()).prop_filter_map("no mutation applies", |(scenario, index)| {
+        let emitted = emit(&scenario);
+        let kinds = applicable(&emitted);
+        if kinds.is_empty() {
+            return None;
+        }
+        apply(&emitted, *index.get(&kinds))
+    })
+}
+
+/// What a mutation changes, and where the replay must stop.
+pub(super) struct Target {
+    edit: Edit,
+    /// A payload file (re)written: path and bytes.
+    payload: Option<(String, Vec<u8>)>,
+    error: ErrorKind,
+    /// The position, in the mutated order, of the event that must fail.
+    fails_at: usize,
+}
+
+/// The one change to the event list (positions are in the causal order).
+pub(super) enum Edit {
+    None,
+    Remove(usize),
+    Insert(usize, Box<PlannedEvent>),
+    Replace(usize, Box<PlannedEvent>),
+}
+
+mod targets;
+#[cfg(test)]
+mod tests;
+
+use targets::target;
