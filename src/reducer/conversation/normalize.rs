@@ -26,6 +26,32 @@ pub struct NormalizedItem {
     pub agent_message: Option<AgentMessageRoute>,
 }
 
+impl NormalizedItem {
+    /// The conversation item this normalized item becomes when it is first seen.
+    pub fn stored(
+        &self,
+        item_id: String,
+        thread_id: &str,
+        codex_turn_id: Option<&str>,
+        first_seen_at_unix_ms: i64,
+        produced_by: Vec<crate::model::ProducerRef>,
+    ) -> crate::model::ConversationItem {
+        crate::model::ConversationItem {
+            item_id,
+            thread_id: thread_id.to_owned(),
+            codex_turn_id: codex_turn_id.map(str::to_owned),
+            first_seen_at_unix_ms,
+            role: self.role,
+            channel: self.channel,
+            kind: self.kind,
+            agent_message: self.agent_message.clone(),
+            body: crate::model::ConversationBody { parts: self.parts.clone() },
+            call_id: self.call_id.clone(),
+            produced_by,
+        }
+    }
+}
+
 /// Normalize every element of a request input, response output or checkpoint history.
 /// `summary_limit` is [`SUMMARY_LIMIT`] except under a planted bug.
 pub fn normalize_items(items: Vec<Value>, payload: &str, summary_limit: usize) -> Result<Vec<NormalizedItem>, Error> {

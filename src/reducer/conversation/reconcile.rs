@@ -4,9 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::normalize::NormalizedItem;
 use crate::error::{Error, ErrorKind};
-use crate::model::{
-    ConversationBody, ConversationItem, ConversationItemKind as Kind, ConversationPart as Part, ProducerRef,
-};
+use crate::model::{ConversationItem, ConversationItemKind as Kind, ConversationPart as Part, ProducerRef};
 use crate::reducer::Replay;
 
 /// How a pass chooses between reusing a stored item and creating one.
@@ -223,19 +221,8 @@ impl Replay<'_> {
     pub(in crate::reducer) fn create_item(&mut self, pass: &Pass, item: &NormalizedItem) -> String {
         let item_id = format!("conversation_item:{}", self.next_item);
         self.next_item += 1;
-        let stored = ConversationItem {
-            item_id: item_id.clone(),
-            thread_id: pass.thread_id.to_owned(),
-            codex_turn_id: Some(pass.codex_turn_id.to_owned()),
-            first_seen_at_unix_ms: pass.wall,
-            role: item.role,
-            channel: item.channel,
-            kind: item.kind,
-            agent_message: item.agent_message.clone(),
-            body: ConversationBody { parts: item.parts.clone() },
-            call_id: item.call_id.clone(),
-            produced_by: pass.producers.clone(),
-        };
+        let stored =
+            item.stored(item_id.clone(), pass.thread_id, Some(pass.codex_turn_id), pass.wall, pass.producers.clone());
         if let Some(call_id) = &item.call_id {
             self.index.add_item_with_call(pass.thread_id, call_id, item.kind, &item_id);
             if item.kind == Kind::CustomToolCall {
@@ -272,7 +259,7 @@ impl Replay<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ConversationBody, ConversationChannel, ConversationRole};
+    use crate::model::{ConversationChannel, ConversationRole};
 
     fn item(kind: Kind, parts: Vec<Part>) -> NormalizedItem {
         let role = ConversationRole::Assistant;
@@ -287,19 +274,7 @@ mod tests {
     }
 
     fn stored(item: &NormalizedItem) -> ConversationItem {
-        ConversationItem {
-            item_id: "conversation_item:1".to_owned(),
-            thread_id: "t".to_owned(),
-            codex_turn_id: None,
-            first_seen_at_unix_ms: 0,
-            role: item.role,
-            channel: item.channel,
-            kind: item.kind,
-            agent_message: item.agent_message.clone(),
-            body: ConversationBody { parts: item.parts.clone() },
-            call_id: item.call_id.clone(),
-            produced_by: Vec::new(),
-        }
+        item.stored("conversation_item:1".to_owned(), "t", None, 0, Vec::new())
     }
 
     /// `matches` is the cheap form of comparing match keys; they must never disagree.
