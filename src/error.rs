@@ -61,12 +61,6 @@ pub enum ErrorKind {
     RequestNonArrayInput(String),
     #[error("incremental inference request {call} referenced unknown previous_response_id {response}")]
     UnknownPreviousResponse { call: String, response: String },
-    #[error("incremental inference request {call} recorded previous_response_id {recorded}, but payload previous_response_id was {payload}")]
-    PreviousResponseMismatch { call: String, recorded: String, payload: String },
-    #[error(
-        "incremental inference request {call} recorded untraced prefix for traced previous_response_id {response}"
-    )]
-    UntracedPrefixForTracedResponse { call: String, response: String },
     #[error("model conversation mismatch while reducing turn {turn} for thread {thread} at item index {index}: existing item {item} does not match the current model payload item")]
     ConversationMismatch { turn: String, thread: String, index: usize, item: String },
     #[error("model-visible call id {0} was reused with different content")]

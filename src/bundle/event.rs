@@ -85,7 +85,8 @@ pub enum ToolCallSummary {
     Generic { label: String, input_preview: Option<String>, output_preview: Option<String> },
 }
 
-/// The explicit request mode of the `request_input_mode` branch (§D.6), kept as data.
+/// The explicit request mode of the `request_input_mode` branch (§D.6). Bundles that carry it
+/// parse; the reducer, like upstream main, ignores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum InferenceRequestInputMode {
@@ -255,15 +256,8 @@ impl RawPayload {
         use RawPayload::*;
         match self {
             ThreadStarted { metadata_payload, .. } => metadata_payload.iter().collect(),
-            InferenceStarted { request_payload, request_input_mode, .. } => {
-                let mut refs = vec![request_payload];
-                if let Some(InferenceRequestInputMode::IncrementalWithUntracedPrefix { prefix_payload, .. }) =
-                    request_input_mode
-                {
-                    refs.push(prefix_payload);
-                }
-                refs
-            }
+            // A branch-version prefix payload is not registered: main does not know the field.
+            InferenceStarted { request_payload, .. } => vec![request_payload],
             InferenceCompleted { response_payload, .. } => vec![response_payload],
             InferenceFailed { partial_response_payload, .. } | InferenceCancelled { partial_response_payload, .. } => {
                 partial_response_payload.iter().collect()

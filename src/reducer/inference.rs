@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::conversation::normalize::{normalize_items, NormalizedItem};
 use super::conversation::{Mode, Pass};
 use super::{Ctx, Replay};
-use crate::bundle::{ExecutionStatus, InferenceRequestInputMode, RawPayload, RawPayloadRef};
+use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadRef};
 use crate::error::{Error, ErrorKind};
 use crate::model::{ExecutionWindow, InferenceCall, ProducerRef, TokenUsage};
 
@@ -25,7 +25,8 @@ impl Replay<'_> {
             model,
             provider_name,
             request_payload,
-            request_input_mode,
+            // Main's reducer ignores the branch's explicit mode (§D.6, §H.3); it is data only.
+            request_input_mode: _,
         } = payload
         else {
             unreachable!("dispatched on inference_started")
@@ -47,14 +48,8 @@ impl Replay<'_> {
             .into());
         }
         // The request is reduced before the call exists, so a pass never sees its own call.
-        let request_item_ids = self.reduce_request(
-            ctx,
-            inference_call_id,
-            thread_id,
-            codex_turn_id,
-            request_payload,
-            request_input_mode.as_ref(),
-        )?;
+        let request_item_ids =
+            self.reduce_request(ctx, inference_call_id, thread_id, codex_turn_id, request_payload)?;
         if !self.trace.threads.contains_key(thread_id) {
             return Err(Self::unknown_thread(thread_id));
         }
@@ -81,7 +76,8 @@ impl Replay<'_> {
         Ok(())
     }
 
-    /// The request items, as ids: a full snapshot, or a prior call's items plus a delta.
+    /// The request items, as ids: a full snapshot, or a prior call's items plus a delta. The mode
+    /// comes from the payload: a string `previous_response_id` means incremental.
     fn reduce_request(
         &mut self,
         ctx: Ctx,
@@ -89,49 +85,10 @@ impl Replay<'_> {
         thread_id: &str,
         turn: &str,
         request_payload: &RawPayloadRef,
-        mode: Option<&InferenceRequestInputMode>,
     ) -> Result<Vec<String>, Error> {
-        let (items, payload_previous) = self.request_input(request_payload)?;
+        let (items, previous_response_id) = self.request_input(request_payload)?;
         let pass = |mode, previous, start_index| Pass::new(thread_id, turn, ctx.wall, mode, previous, start_index);
-        let payload_id_text = |id: &Option<String>| match id {
-            Some(id) => format!("Some({id:?})"),
-            None => "None".to_owned(),
-        };
-        let incremental_from = match mode {
-            None => payload_previous.clone(),
-            Some(InferenceRequestInputMode::FullSnapshot) => None,
-            Some(
-                InferenceRequestInputMode::Incremental { previous_response_id }
-                | InferenceRequestInputMode::IncrementalWithUntracedPrefix { previous_response_id, .. },
-            ) => {
-                if payload_previous.as_ref() != Some(previous_response_id) {
-                    return Err(ErrorKind::PreviousResponseMismatch {
-                        call: call.to_owned(),
-                        recorded: previous_response_id.clone(),
-                        payload: payload_id_text(&payload_previous),
-                    }
-                    .into());
-                }
-                Some(previous_response_id.clone())
-            }
-        };
-        if let Some(InferenceRequestInputMode::IncrementalWithUntracedPrefix { previous_response_id, prefix_payload }) =
-            mode
-        {
-            if self.inference_with_response_id(thread_id, previous_response_id).is_some() {
-                return Err(ErrorKind::UntracedPrefixForTracedResponse {
-                    call: call.to_owned(),
-                    response: previous_response_id.clone(),
-                }
-                .into());
-            }
-            let (prefix_items, _) = self.request_input(prefix_payload)?;
-            let snapshot = self.snapshots.get(thread_id).cloned().unwrap_or_default();
-            let prefix = self.reconcile(pass(Mode::FullSnapshot, &snapshot, 0), prefix_items)?;
-            let delta = self.reconcile(pass(Mode::AppendOnly, &prefix, prefix.len()), items)?;
-            return Ok(prefix.into_iter().chain(delta).collect());
-        }
-        match incremental_from {
+        match previous_response_id {
             Some(previous_response_id) => {
                 let prior = self.inference_with_response_id(thread_id, &previous_response_id).ok_or_else(|| {
                     ErrorKind::UnknownPreviousResponse { call: call.to_owned(), response: previous_response_id.clone() }

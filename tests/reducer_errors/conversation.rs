@@ -95,53 +95,49 @@ fn traced_first_response() -> Trace {
     trace
 }
 
-#[test]
-fn recorded_incremental_mode_must_match_payload_previous_response_id() {
-    let mut trace = traced_first_response();
-    let mode = InferenceRequestInputMode::Incremental { previous_response_id: "resp-1".into() };
-    let seq = started_with_mode(&mut trace, "inf-2", input(json!([])), mode);
-    trace.fails_with(
-        "incremental inference request inf-2 recorded previous_response_id resp-1, but payload previous_response_id was None",
-        seq,
-    );
+// Upstream main ignores the branch's `request_input_mode` (§D.6, §H.3): a bundle that carries
+// it parses, and reduces exactly as it would without it.
 
-    let mut trace = traced_first_response();
-    let mode = InferenceRequestInputMode::Incremental { previous_response_id: "resp-1".into() };
-    let seq = started_with_mode(&mut trace, "inf-2", json!({ "previous_response_id": "resp-0", "input": [] }), mode);
-    trace.fails_with(
-        r#"incremental inference request inf-2 recorded previous_response_id resp-1, but payload previous_response_id was Some("resp-0")"#,
-        seq,
-    );
+#[test]
+fn explicit_request_mode_is_parsed_and_ignored() {
+    let mode = InferenceRequestInputMode::FullSnapshot;
+    let with_mode = {
+        let mut trace = traced_first_response();
+        started_with_mode(&mut trace, "inf-2", json!({ "previous_response_id": "resp-1", "input": [] }), mode);
+        trace.replay()
+    };
+    let without_mode = {
+        let mut trace = traced_first_response();
+        trace.request("inf-2", json!({ "previous_response_id": "resp-1", "input": [] }));
+        trace.replay()
+    };
+    // Incremental from the payload: prior request and response items, no new ones.
+    let ids = &with_mode.trace.inference_calls["inf-2"].request_item_ids;
+    assert_eq!(ids, &["conversation_item:1".to_owned(), "conversation_item:2".to_owned()]);
+    assert_eq!(with_mode.trace, without_mode.trace);
 }
 
 #[test]
-fn recorded_untraced_prefix_must_match_payload_previous_response_id() {
+fn untraced_prefix_mode_is_ignored_so_its_unknown_response_fails() {
+    let mut trace = Trace::rooted();
+    let prefix_payload = trace.payload(RawPayloadKind::InferenceRequest, input(json!([message("user", "prewarmed")])));
+    let prefix_id = prefix_payload.raw_payload_id.clone();
+    let mode = InferenceRequestInputMode::IncrementalWithUntracedPrefix {
+        previous_response_id: "resp-warm".into(),
+        prefix_payload,
+    };
+    let seq = started_with_mode(&mut trace, "inf-1", json!({ "previous_response_id": "resp-warm", "input": [] }), mode);
+    trace.fails_with("incremental inference request inf-1 referenced unknown previous_response_id resp-warm", seq);
+
     let mut trace = Trace::rooted();
     let prefix_payload = trace.payload(RawPayloadKind::InferenceRequest, input(json!([message("user", "prewarmed")])));
     let mode = InferenceRequestInputMode::IncrementalWithUntracedPrefix {
         previous_response_id: "resp-warm".into(),
         prefix_payload,
     };
-    let seq = started_with_mode(&mut trace, "inf-1", input(json!([])), mode);
-    trace.fails_with(
-        "incremental inference request inf-1 recorded previous_response_id resp-warm, but payload previous_response_id was None",
-        seq,
-    );
-}
-
-#[test]
-fn untraced_prefix_for_a_traced_response() {
-    let mut trace = traced_first_response();
-    let prefix_payload = trace.payload(RawPayloadKind::InferenceRequest, input(json!([message("user", "a")])));
-    let mode = InferenceRequestInputMode::IncrementalWithUntracedPrefix {
-        previous_response_id: "resp-1".into(),
-        prefix_payload,
-    };
-    let seq = started_with_mode(&mut trace, "inf-2", json!({ "previous_response_id": "resp-1", "input": [] }), mode);
-    trace.fails_with(
-        "incremental inference request inf-2 recorded untraced prefix for traced previous_response_id resp-1",
-        seq,
-    );
+    started_with_mode(&mut trace, "inf-1", input(json!([message("user", "hi")])), mode);
+    let reduced = trace.replay();
+    assert!(!reduced.trace.raw_payloads.contains_key(&prefix_id), "main never registers the prefix payload");
 }
 
 #[test]
