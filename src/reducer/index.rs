@@ -34,6 +34,9 @@ pub struct Index {
     pub code_cell_starts_by_source: HashMap<(String, String), Vec<String>>,
     /// Queued starts whose source item now exists; the next flush materializes them.
     pub ready_code_cell_starts: BTreeSet<String>,
+    /// `(terminal id, operation id)` pairs already in a session's `operation_ids`: polling one
+    /// session with many write_stdin calls must not rescan its list.
+    pub session_operations: HashSet<(String, String)>,
     /// `compaction_id → compaction requests` (id order), for `request_ids` at install.
     pub compaction_requests_by_compaction: HashMap<String, BTreeSet<String>>,
 }

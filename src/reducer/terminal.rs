@@ -359,7 +359,9 @@ impl Replay<'_> {
             }
             .into());
         }
-        push_unique(&mut session.operation_ids, operation_id);
+        if self.index.session_operations.insert((terminal_id.to_owned(), operation_id.to_owned())) {
+            session.operation_ids.push(operation_id.to_owned());
+        }
         Ok(())
     }
 

@@ -4,6 +4,7 @@ mod message;
 mod payloads;
 mod pending;
 
+use pending::max_present;
 pub use pending::{PendingEdge, PendingEdges};
 
 use serde_json::Value;
@@ -24,13 +25,6 @@ use super::{UndeliveredEdge, UndeliveredReason};
 
 fn tool_anchor(tool_call_id: &str) -> TraceAnchor {
     TraceAnchor::ToolCall { tool_call_id: tool_call_id.to_owned() }
-}
-
-fn max_present(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 impl Replay<'_> {

@@ -55,18 +55,33 @@ type Route = (String, String, String);
 pub struct PendingEdges {
     /// List order is insertion order; upstream resolves the first match in list order.
     queue: BTreeMap<u64, PendingEdge>,
+    /// Insertion counter: keys of `queue` and `delivered` sort in arrival order.
     next: u64,
+    /// `edge_id → queue key`: a second observation of a pending edge merges into it.
     by_id: HashMap<String, u64>,
+    /// `(target thread, author, content) → queue keys`: an arriving message resolves the first.
     by_route: HashMap<Route, BTreeSet<u64>>,
+    /// `tool_call_id → queue keys`: a tool result joins the first pending edge from its tool.
     by_source_tool: HashMap<String, BTreeSet<u64>>,
     /// Items already the target of a materialized edge; each item delivers one edge.
     linked: HashSet<String>,
-    /// Per route, inter-agent message items in their thread's list order.
-    delivered: HashMap<Route, Vec<String>>,
+    /// Per route, the unlinked inter-agent message items in their thread's list order (keyed by
+    /// arrival), so the first unlinked one is found without rescanning linked ones.
+    delivered: HashMap<Route, BTreeMap<u64, String>>,
+    /// Where each unlinked delivered item sits in `delivered`, to drop it once it is linked.
+    delivered_at: HashMap<String, (Route, u64)>,
     /// `tool_call_id → materialized edges from that tool` (id order).
     materialized_by_source_tool: HashMap<String, BTreeSet<String>>,
     /// `(thread, turn) → (first_seen, item_id)` of the latest plain assistant message.
     latest_assistant: HashMap<(String, String), (i64, String)>,
+}
+
+/// The later of two optional end times; absent only when both are.
+pub fn max_present(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 fn route(thread: &str, (author, content): &(String, String)) -> Route {
@@ -80,16 +95,27 @@ impl PendingEdges {
 
     pub fn link(&mut self, item_id: &str) {
         self.linked.insert(item_id.to_owned());
+        if let Some((route, key)) = self.delivered_at.remove(item_id) {
+            if let Some(items) = self.delivered.get_mut(&route) {
+                items.remove(&key);
+            }
+        }
     }
 
     pub fn offer_delivered_message(&mut self, thread: &str, author_content: (String, String), item_id: &str) {
-        self.delivered.entry(route(thread, &author_content)).or_default().push(item_id.to_owned());
+        if self.linked.contains(item_id) {
+            return;
+        }
+        let key = self.next;
+        self.next += 1;
+        let route = route(thread, &author_content);
+        self.delivered.entry(route.clone()).or_default().insert(key, item_id.to_owned());
+        self.delivered_at.insert(item_id.to_owned(), (route, key));
     }
 
     /// The first message in the thread's list with this author and content that no edge targets.
     pub fn first_unlinked_message(&self, thread: &str, author_content: &(String, String)) -> Option<String> {
-        let items = self.delivered.get(&route(thread, author_content))?;
-        items.iter().find(|item| !self.linked.contains(*item)).cloned()
+        self.delivered.get(&route(thread, author_content))?.values().next().cloned()
     }
 
     pub fn offer_assistant_message(&mut self, thread: &str, turn: &str, item_id: &str, first_seen: i64) {
@@ -112,10 +138,7 @@ impl PendingEdges {
                 return Err(ErrorKind::PendingEdgeConflict(edge.edge_id).into());
             }
             existing.started_at_unix_ms = existing.started_at_unix_ms.min(edge.started_at_unix_ms);
-            existing.ended_at_unix_ms = match (existing.ended_at_unix_ms, edge.ended_at_unix_ms) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
+            existing.ended_at_unix_ms = max_present(existing.ended_at_unix_ms, edge.ended_at_unix_ms);
             for id in &edge.carried_raw_payload_ids {
                 push_unique(&mut existing.carried_raw_payload_ids, id);
             }
