@@ -20,7 +20,7 @@ pub struct OrderDependence {
     mask: fn(&mut Value),
 }
 
-pub const ORDER_DEPENDENCES: [OrderDependence; 2] = [
+pub const ORDER_DEPENDENCES: [OrderDependence; 3] = [
     OrderDependence {
         name: "tool_call_ids_started_by_response",
         description: "filled only when the tool starts after its response was reduced (or a later full \
@@ -38,7 +38,26 @@ pub const ORDER_DEPENDENCES: [OrderDependence; 2] = [
         pair: ["end_after_delivery", "end_before_delivery"],
         mask: mask_interaction_end,
     },
+    OrderDependence {
+        name: "nested_tool_call_ids_order",
+        description: "a cell materialized from the queue backfills its nested tools in tool-id order; a cell \
+                      that already exists appends them in start order (compared as a set)",
+        finding: "nested_tool_order_dependence",
+        pair: ["cell_queued", "cell_materialized"],
+        mask: mask_nested_tool_order,
+    },
 ];
+
+/// Order only: the same tools must be listed, in any order.
+fn mask_nested_tool_order(canonical: &mut Value) {
+    if let Some(Value::Object(cells)) = canonical.get_mut("code_cells") {
+        for cell in cells.values_mut() {
+            if let Some(Value::Array(ids)) = cell.get_mut("nested_tool_call_ids") {
+                ids.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            }
+        }
+    }
+}
 
 fn mask_started_by_response(canonical: &mut Value) {
     if let Some(Value::Object(calls)) = canonical.get_mut("inference_calls") {

@@ -88,11 +88,12 @@ impl Emitter {
             Tag::CellStart(cell_id.clone()),
             vec![(request, HbRule::AfterRequest)],
         );
-        // Nested tools run one at a time from the cell's JavaScript; their ids sort in start order.
+        // Nested tools run one at a time from the cell's JavaScript. Their ids sort opposite to their
+        // start order, so the backfill-versus-append order dependence is exercised.
         let mut nested = Vec::new();
         let mut last = (start, HbRule::NestedTool);
         for k in 0..plan.nested_tools {
-            let tool_call_id = format!("{call_id}-nested-{k}");
+            let tool_call_id = format!("{call_id}-nested-{}", plan.nested_tools - k);
             let cmd = format!("ls {call_id}/{k}");
             let output = format!("file-{k}\n");
             let spec = ToolSpec {
