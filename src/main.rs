@@ -1,3 +1,5 @@
+//! The binary: `main` hands the command line to `cli::main`.
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

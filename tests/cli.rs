@@ -124,3 +124,18 @@ fn help_exits_0() {
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("state.json"));
 }
+
+#[test]
+fn reduce_replaces_a_state_json_symlink_instead_of_following_it() {
+    let bundle = copy_bundle(&corpus("full_and_incremental_requests"));
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::os::unix::fs::symlink(&victim, bundle.path().join("state.json")).unwrap();
+    let output = bin().arg("reduce").arg(bundle.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    let state = bundle.path().join("state.json");
+    assert!(!state.symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(state).unwrap().starts_with('{'));
+}

@@ -1,7 +1,7 @@
 //! `reduce`: write state.json as upstream does.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -43,10 +43,20 @@ pub fn run(args: ReduceArgs) -> ExitCode {
         };
     }
     let path = args.output.unwrap_or_else(|| args.bundle.join(REDUCED_STATE_FILE_NAME));
-    if let Err(e) = std::fs::write(&path, state) {
+    if let Err(e) = write_replacing(&path, state.as_bytes()) {
         eprintln!("error: write {}: {e}", path.display());
         return ExitCode::from(EXIT_ERROR);
     }
     println!("{}", path.display());
     ExitCode::SUCCESS
+}
+
+/// Write through a temporary file renamed into place: a reader never sees half a file, and a
+/// symlink at `path` is replaced, never followed out of the bundle.
+fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

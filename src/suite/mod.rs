@@ -95,6 +95,8 @@ pub struct FailedCase {
     pub bundle: Bundle,
     /// For a rejection failure: the message the mutated bundle must fail with.
     pub expected_error: Option<String>,
+    /// For a stream failure: the causal order too, since confluence needs both orders.
+    pub causal: Option<Bundle>,
 }
 
 /// Check one case: the stream properties, then one mutation of it.
@@ -104,14 +106,16 @@ pub fn check_case(
     order: &[usize],
     pick: &prop::sample::Index,
 ) -> Result<(), Box<FailedCase>> {
-    properties::check_stream(reducer, emitted, order)
-        .map_err(|violation| Box::new(FailedCase { violation, bundle: emitted.bundle(order), expected_error: None }))?;
+    properties::check_stream(reducer, emitted, order).map_err(|violation| {
+        let causal = Some(emitted.bundle(&emitted.causal_order()));
+        Box::new(FailedCase { violation, bundle: emitted.bundle(order), expected_error: None, causal })
+    })?;
     let kinds = applicable(emitted);
     if !kinds.is_empty() {
         if let Some(mutated) = apply(emitted, kinds[pick.index(kinds.len())]) {
             properties::check_rejection(reducer, &mutated).map_err(|violation| {
                 let expected_error = Some(mutated.expected_error.clone());
-                Box::new(FailedCase { violation, bundle: mutated.bundle.clone(), expected_error })
+                Box::new(FailedCase { violation, bundle: mutated.bundle.clone(), expected_error, causal: None })
             })?;
         }
     }
@@ -165,6 +169,7 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
                     },
                     bundle: emitted.bundle(&order),
                     expected_error: None,
+                    causal: Some(emitted.bundle(&emitted.causal_order())),
                 }),
             };
             let saved = config.persist.as_ref().and_then(|dir| regression::save(dir, &failed, config).ok());
