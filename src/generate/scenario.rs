@@ -238,6 +238,8 @@ fn turn_end() -> impl Strategy<Value = Option<ExecutionStatus>> {
         1 => Just(Some(ExecutionStatus::Failed)),
         1 => Just(Some(ExecutionStatus::Cancelled)),
         1 => Just(Some(ExecutionStatus::Aborted)),
+        // Upstream accepts a turn end whose status is still `running`.
+        1 => Just(Some(ExecutionStatus::Running)),
         1 => Just(None),
     ]
 }
@@ -256,6 +258,7 @@ pub fn scenario(size: Size) -> impl Strategy<Value = Scenario> {
         4 => Just(Some(RolloutStatus::Completed)),
         1 => Just(Some(RolloutStatus::Failed)),
         1 => Just(Some(RolloutStatus::Aborted)),
+        1 => Just(Some(RolloutStatus::Running)),
         1 => Just(None),
     ];
     (forked, prop::collection::vec(turn(size), 1..=size.turns), end).prop_map(|(forked_history, turns, end)| Scenario {

@@ -84,8 +84,10 @@ pub struct SuiteFailure {
 /// One generated case: a scenario, a legal reorder of it, and which mutation to try.
 type Case = (Scenario, Vec<usize>, prop::sample::Index);
 
+/// Mostly `size`, with tiny scenarios (which shrink well) and large ones (hundreds of events).
 fn case_strategy(size: Size) -> impl Strategy<Value = Case> {
-    (scenario(size), choices(4096), any::<prop::sample::Index>())
+    let scenarios = prop_oneof![1 => scenario(Size::TINY), 3 => scenario(size), 1 => scenario(Size::LARGE)];
+    (scenarios, choices(4096), any::<prop::sample::Index>())
 }
 
 /// A failing case: the violation and the bundle that shows it.
