@@ -226,6 +226,24 @@ pub enum ErrorKind {
     PayloadOutsideBundle(String),
 }
 
+/// Why a write_stdin invocation is not a usable dispatch payload: upstream's cause under
+/// [`ErrorKind::TerminalInvocationParse`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DispatchCause {
+    #[error("{0}")]
+    Shape(String),
+    #[error("dispatch terminal request is for {0}, not write_stdin")]
+    NotWriteStdin(String),
+    #[error("write_stdin dispatch payload used unsupported {0} payload")]
+    UnsupportedPayload(String),
+    #[error("write_stdin dispatch payload omitted function arguments")]
+    MissingArguments,
+    #[error("parse write_stdin dispatch function arguments: {0}")]
+    Arguments(String),
+    #[error("write_stdin dispatch payload omitted session_id")]
+    MissingSessionId,
+}
+
 /// A located error: upstream's message plus where it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {

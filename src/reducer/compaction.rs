@@ -172,8 +172,7 @@ impl Replay<'_> {
 
     /// The compaction marker: a fresh item that no linking step sees.
     fn create_marker(&mut self, thread_id: &str, turn_id: &str, wall: i64, producer: ProducerRef) -> String {
-        let item_id = format!("conversation_item:{}", self.next_item);
-        self.next_item += 1;
+        let item_id = self.next_item_id();
         let marker = ConversationItem {
             item_id: item_id.clone(),
             thread_id: thread_id.to_owned(),

@@ -227,6 +227,13 @@ impl Replay<'_> {
         self.bundle.payload_json(payload)
     }
 
+    /// The next `conversation_item:<n>`, from the counter all threads share.
+    fn next_item_id(&mut self) -> String {
+        let item_id = format!("conversation_item:{}", self.next_item);
+        self.next_item += 1;
+        item_id
+    }
+
     fn summary_limit(&self) -> usize {
         match self.bugs.no_summary_cut {
             true => usize::MAX,

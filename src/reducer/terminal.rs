@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::tool::push_unique;
 use super::{Ctx, Replay};
 use crate::bundle::{ExecutionStatus, RawPayloadRef};
-use crate::error::{Error, ErrorKind};
+use crate::error::{DispatchCause, Error, ErrorKind};
 use crate::model::{
     ExecutionWindow, TerminalModelObservation, TerminalObservationSource, TerminalOperation, TerminalOperationKind,
     TerminalRequest, TerminalResult, TerminalSession,
@@ -135,26 +135,23 @@ fn dispatch_result(result: DispatchResult) -> TerminalResult {
     }
 }
 
-/// Why a write_stdin invocation is not a usable dispatch payload (the cause under upstream's
-/// top-level message).
-fn write_stdin_request(value: Value) -> Result<(String, TerminalRequest), String> {
-    let invocation: DispatchInvocation = serde_json::from_value(value).map_err(|e| e.to_string())?;
+/// The terminal id and request of a write_stdin dispatch invocation.
+fn write_stdin_request(value: Value) -> Result<(String, TerminalRequest), DispatchCause> {
+    let invocation: DispatchInvocation =
+        serde_json::from_value(value).map_err(|e| DispatchCause::Shape(e.to_string()))?;
     if invocation.tool_name != "write_stdin" {
-        return Err(format!("dispatch terminal request is for {}, not write_stdin", invocation.tool_name));
+        return Err(DispatchCause::NotWriteStdin(invocation.tool_name));
     }
     if invocation.payload.payload_type != "function" {
-        return Err(format!(
-            "write_stdin dispatch payload used unsupported {} payload",
-            invocation.payload.payload_type
-        ));
+        return Err(DispatchCause::UnsupportedPayload(invocation.payload.payload_type));
     }
-    let arguments = invocation.payload.arguments.ok_or("write_stdin dispatch payload omitted function arguments")?;
+    let arguments = invocation.payload.arguments.ok_or(DispatchCause::MissingArguments)?;
     let arguments: WriteStdinArguments =
-        serde_json::from_str(&arguments).map_err(|e| format!("parse write_stdin dispatch function arguments: {e}"))?;
+        serde_json::from_str(&arguments).map_err(|e| DispatchCause::Arguments(e.to_string()))?;
     let session_id = match &arguments.session_id {
         Value::String(id) if !id.is_empty() => id.clone(),
         Value::Number(number) => number.to_string(),
-        _ => return Err("write_stdin dispatch payload omitted session_id".to_owned()),
+        _ => return Err(DispatchCause::MissingSessionId),
     };
     let request = TerminalRequest::WriteStdin {
         stdin: arguments.chars.unwrap_or_default(),

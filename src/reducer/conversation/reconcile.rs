@@ -219,8 +219,7 @@ impl Replay<'_> {
     }
 
     pub(in crate::reducer) fn create_item(&mut self, pass: &Pass, item: &NormalizedItem) -> String {
-        let item_id = format!("conversation_item:{}", self.next_item);
-        self.next_item += 1;
+        let item_id = self.next_item_id();
         let stored =
             item.stored(item_id.clone(), pass.thread_id, Some(pass.codex_turn_id), pass.wall, pass.producers.clone());
         if let Some(call_id) = &item.call_id {
