@@ -42,6 +42,9 @@ pub struct CellFact {
 pub struct EdgeFact {
     pub kind: InteractionEdgeKind,
     pub target: TargetFact,
+    /// Raw payloads the edge must carry in any legal order (tool invocation, the runtime event
+    /// that creates it, the tool result; an agent result's payload).
+    pub carries: Vec<String>,
 }
 
 /// Where an edge must land: an item of a thread, or the thread itself.
@@ -134,6 +137,11 @@ impl ExpectedFacts {
             };
             if !target_ok {
                 problems.push(format!("{id}: target {:?} instead of {:?}", edge.target, fact.target));
+            }
+            let missing: Vec<&String> =
+                fact.carries.iter().filter(|p| !edge.carried_raw_payload_ids.contains(p)).collect();
+            if !missing.is_empty() {
+                problems.push(format!("{id}: does not carry {missing:?} (carries {:?})", edge.carried_raw_payload_ids));
             }
         }
         for (id, fact) in &self.compactions {

@@ -218,9 +218,10 @@ impl Emitter {
                     vec![(start, HbRule::ChildCreatedBySpawn)],
                 );
                 // The spawn's end reports the child, so the child exists by then.
-                let (_, end) =
+                let (runtime_events, end) =
                     self.tool_finish(thread, turn, spec, start, vec![(started, HbRule::ChildCreatedBySpawn)]);
                 self.agent_output(thread, &call, end);
+                let carries = self.payload_ids_of(&[&[start][..], &runtime_events, &[end]].concat());
                 let mut inputs = vec![developer_message(&format!("You are {child_path}."))];
                 let target = match plan.fate {
                     ChildFate::ReceivesTask => {
@@ -232,7 +233,7 @@ impl Emitter {
                         TargetFact::Thread(child_thread.clone())
                     }
                 };
-                self.facts.edges.insert(edge_id, EdgeFact { kind: InteractionEdgeKind::SpawnAgent, target });
+                self.facts.edges.insert(edge_id, EdgeFact { kind: InteractionEdgeKind::SpawnAgent, target, carries });
                 let (child_turn, child_turn_end) = self.child_turn(child, inputs, plan.assistant_reply, Vec::new());
                 if plan.result != ResultPlan::None {
                     self.agent_result(child, &child_turn, child_turn_end, plan.result);
@@ -254,10 +255,12 @@ impl Emitter {
                     let end = json!({"call_id": call_id, "sender_thread_id": thread, "receiver_thread_id": child_thread, "receiver_agent_nickname": null, "receiver_agent_role": null, "prompt": text, "status": "running"});
                     vec![Runtime::Begin(begin), Runtime::End(end)]
                 };
-                let (start, _, _) = self.agent_tool(thread, turn, &call, kind, runtime, after_request);
+                let (start, runtime_events, end) = self.agent_tool(thread, turn, &call, kind, runtime, after_request);
+                // The first runtime event creates the edge; a late end may be lost (listed dependence).
+                let carries = self.payload_ids_of(&[start, runtime_events[0], end]);
                 self.facts.edges.insert(
                     format!("edge:tool:{call_id}"),
-                    EdgeFact { kind: edge_kind, target: TargetFact::ItemOf(child_thread.clone()) },
+                    EdgeFact { kind: edge_kind, target: TargetFact::ItemOf(child_thread.clone()), carries },
                 );
                 let inputs = vec![agent_message(ROOT_AGENT_PATH, &child_path, &text)];
                 self.child_turn(child, inputs, true, vec![(start, HbRule::ChildTurnAfterMessage)]);
@@ -279,14 +282,16 @@ impl Emitter {
                 };
                 let mut preds = after_request;
                 preds.extend(self.state(&child_thread).last_spine.map(|e| (e, HbRule::Close)));
-                let (_, runtime_events, _) =
+                let (start, runtime_events, end) =
                     self.agent_tool(thread, turn, &call, ToolCallKind::CloseAgent, runtime, preds);
                 let close_end = *runtime_events.last().expect("a close has a runtime end");
+                let carries = self.payload_ids_of(&[&[start][..], &runtime_events, &[end]].concat());
                 self.facts.edges.insert(
                     format!("edge:tool:{call_id}"),
                     EdgeFact {
                         kind: InteractionEdgeKind::CloseAgent,
                         target: TargetFact::Thread(child_thread.clone()),
+                        carries,
                     },
                 );
                 let payload =
@@ -302,7 +307,9 @@ impl Emitter {
         let edge_id = format!("edge:agent_result:{child_thread}:{child_turn}:{ROOT_THREAD_ID}");
         let message = format!("<subagent_notification>{child_path} finished {child_turn}</subagent_notification>");
         let carried = json!({"child_agent_path": child_path, "message": message, "status": {"completed": "done"}});
-        let carried_payload = Some(self.payload(RawPayloadKind::AgentResult, &carried));
+        let carried_payload = self.payload(RawPayloadKind::AgentResult, &carried);
+        let carried_id = carried_payload.raw_payload_id.clone();
+        let carried_payload = Some(carried_payload);
         self.push(
             Some(&child_thread),
             Some(child_turn),
@@ -322,7 +329,7 @@ impl Emitter {
                 let root = self.state(ROOT_THREAD_ID);
                 root.pending_inputs.push(agent_message(&child_path, ROOT_AGENT_PATH, &message));
                 root.pending_waits.push(child_turn_end);
-                self.notifications.push((edge_id, message));
+                self.notifications.push((edge_id, message, carried_id));
             }
             _ => {
                 self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
@@ -336,17 +343,18 @@ impl Emitter {
         let unshown: Vec<bool> = self
             .notifications
             .iter()
-            .map(|(_, message)| {
+            .map(|(_, message, _)| {
                 root.pending_inputs.iter().any(|item| item["content"][0]["text"].as_str() == Some(message))
             })
             .collect();
-        for ((edge_id, _), unshown) in std::mem::take(&mut self.notifications).into_iter().zip(unshown) {
+        for ((edge_id, _, carried), unshown) in std::mem::take(&mut self.notifications).into_iter().zip(unshown) {
             if unshown {
                 self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
             } else {
                 let fact = EdgeFact {
                     kind: InteractionEdgeKind::AgentResult,
                     target: TargetFact::ItemOf(ROOT_THREAD_ID.to_owned()),
+                    carries: vec![carried],
                 };
                 self.facts.edges.insert(edge_id, fact);
             }

@@ -208,8 +208,8 @@ struct Emitter {
     children: Vec<agents::Child>,
     /// `(thread, runtime cell id) → code_cell_id`, for wait calls.
     cell_ids: HashMap<(String, String), String>,
-    /// Agent results waiting to be shown to the root: (edge id, notification text).
-    notifications: Vec<(String, String)>,
+    /// Agent results waiting to be shown to the root: (edge id, notification text, carried payload).
+    notifications: Vec<(String, String, String)>,
     /// The last event of each terminal session's latest operation.
     session_last: HashMap<u64, usize>,
 }
@@ -265,6 +265,15 @@ impl Emitter {
         let index = self.push(thread_env, turn_env, payload, tag, preds);
         self.threads.get_mut(thread).expect("thread state exists").last_spine = Some(index);
         index
+    }
+
+    /// The raw payload ids these events reference, in order.
+    fn payload_ids_of(&self, events: &[usize]) -> Vec<String> {
+        events
+            .iter()
+            .flat_map(|&e| self.events[e].payload.payload_refs())
+            .map(|payload| payload.raw_payload_id.clone())
+            .collect()
     }
 
     fn state(&mut self, thread: &str) -> &mut ThreadState {
