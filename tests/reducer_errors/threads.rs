@@ -16,39 +16,30 @@ fn second_thread_start_is_duplicate() {
     trace.fails_with("duplicate thread start for thread-root", seq);
 }
 
+/// A root thread start whose metadata payload is `metadata` fails to parse it.
+fn metadata_fails(metadata: serde_json::Value) {
+    let mut trace = Trace::empty();
+    let metadata = trace.payload(RawPayloadKind::SessionMetadata, metadata);
+    let thread_start = RawPayload::ThreadStarted {
+        thread_id: ROOT.into(),
+        agent_path: "/root".into(),
+        metadata_payload: Some(metadata),
+    };
+    let seq = trace.event(None, None, thread_start);
+    trace.fails_with("parse thread metadata raw_payload:1", seq);
+}
+
 #[test]
 fn metadata_with_non_string_field_is_parse_error() {
     for field in ["agent_path", "task_name", "nickname", "agent_role", "model"] {
-        let mut trace = Trace::empty();
-        let metadata = trace.payload(RawPayloadKind::SessionMetadata, json!({ "thread_id": ROOT, field: 7 }));
-        let seq = trace.event(
-            None,
-            None,
-            RawPayload::ThreadStarted {
-                thread_id: ROOT.into(),
-                agent_path: "/root".into(),
-                metadata_payload: Some(metadata),
-            },
-        );
-        trace.fails_with("parse thread metadata raw_payload:1", seq);
+        metadata_fails(json!({ "thread_id": ROOT, field: 7 }));
     }
 }
 
 #[test]
 fn metadata_that_is_not_an_object_is_parse_error() {
     for metadata in [json!("cli"), json!(42), json!([])] {
-        let mut trace = Trace::empty();
-        let metadata = trace.payload(RawPayloadKind::SessionMetadata, metadata);
-        let seq = trace.event(
-            None,
-            None,
-            RawPayload::ThreadStarted {
-                thread_id: ROOT.into(),
-                agent_path: "/root".into(),
-                metadata_payload: Some(metadata),
-            },
-        );
-        trace.fails_with("parse thread metadata raw_payload:1", seq);
+        metadata_fails(metadata);
     }
 }
 
