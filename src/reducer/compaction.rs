@@ -134,9 +134,11 @@ impl Replay<'_> {
         let replacement = normalize_items(replacement_history, payload_id, self.summary_limit())?;
 
         let producer = ProducerRef::Compaction { compaction_id: compaction_id.to_owned() };
-        let snapshot = self.snapshots.get(thread_id).cloned().unwrap_or_default();
+        let snapshot = self.take_snapshot(thread_id);
         let input_item_ids =
             self.reconcile(Pass::new(thread_id, turn_id, ctx.wall, Mode::Detached, &snapshot, 0), input)?;
+        // A compaction leaves the snapshot alone; the pending replacement stands in for it.
+        self.snapshots.insert(thread_id.to_owned(), snapshot);
         let marker_item_id = self.create_marker(thread_id, turn_id, ctx.wall, producer.clone());
         // The replacement is always fresh: no candidates.
         let replacement_pass =

@@ -97,7 +97,7 @@ impl Replay<'_> {
                 let prefix: Vec<String> =
                     prior.request_item_ids.iter().chain(&prior.response_item_ids).cloned().collect();
                 // The delta is compared with the thread's current snapshot, not with the prefix.
-                let snapshot = self.snapshots.get(thread_id).cloned().unwrap_or_default();
+                let snapshot = self.take_snapshot(thread_id);
                 let delta = self.reconcile(pass(Mode::AppendOnly, &snapshot, prefix.len()), items)?;
                 Ok(prefix.into_iter().chain(delta).collect())
             }
@@ -108,7 +108,7 @@ impl Replay<'_> {
                 };
                 let previous = match replacement {
                     Some(replacement) => replacement,
-                    None => self.snapshots.get(thread_id).cloned().unwrap_or_default(),
+                    None => self.take_snapshot(thread_id),
                 };
                 self.reconcile(pass(Mode::FullSnapshot, &previous, 0), items)
             }
@@ -206,12 +206,13 @@ impl Replay<'_> {
         let items = normalize_items(output_items, id, self.summary_limit())?;
         let call = &self.trace.inference_calls[inference_call_id];
         let (thread_id, turn_id) = (call.thread_id.clone(), call.codex_turn_id.clone());
-        let snapshot = self.snapshots.get(&thread_id).cloned().unwrap_or_default();
+        let mut snapshot = self.take_snapshot(&thread_id);
         let pass = Pass::new(&thread_id, &turn_id, ctx.wall, Mode::AppendOnly, &snapshot, snapshot.len())
             .producing(vec![ProducerRef::Inference { inference_call_id: inference_call_id.to_owned() }]);
         let ids = self.reconcile(pass, items)?;
         self.append_thread_items(&thread_id, &ids);
-        self.snapshots.entry(thread_id).or_default().extend(ids.iter().cloned());
+        snapshot.extend(ids.iter().cloned());
+        self.snapshots.insert(thread_id, snapshot);
         Ok((ids, token_usage(value.get("token_usage"))))
     }
 

@@ -227,6 +227,12 @@ impl Replay<'_> {
         self.bundle.payload_json(payload)
     }
 
+    /// A thread's snapshot, taken out rather than copied: a request replaces it afterwards, a
+    /// response extends it, and a compaction puts it back unchanged.
+    fn take_snapshot(&mut self, thread_id: &str) -> Vec<String> {
+        self.snapshots.remove(thread_id).unwrap_or_default()
+    }
+
     /// The next `conversation_item:<n>`, from the counter all threads share.
     fn next_item_id(&mut self) -> String {
         let item_id = format!("conversation_item:{}", self.next_item);

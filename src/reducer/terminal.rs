@@ -136,9 +136,9 @@ fn dispatch_result(result: DispatchResult) -> TerminalResult {
 }
 
 /// The terminal id and request of a write_stdin dispatch invocation.
-fn write_stdin_request(value: Value) -> Result<(String, TerminalRequest), DispatchCause> {
+fn write_stdin_request(value: &Value) -> Result<(String, TerminalRequest), DispatchCause> {
     let invocation: DispatchInvocation =
-        serde_json::from_value(value).map_err(|e| DispatchCause::Shape(e.to_string()))?;
+        DispatchInvocation::deserialize(value).map_err(|e| DispatchCause::Shape(e.to_string()))?;
     if invocation.tool_name != "write_stdin" {
         return Err(DispatchCause::NotWriteStdin(invocation.tool_name));
     }
@@ -161,6 +161,30 @@ fn write_stdin_request(value: Value) -> Result<(String, TerminalRequest), Dispat
     Ok((session_id, request))
 }
 
+/// The result of an end payload and the process id it reports, if any.
+fn terminal_response(
+    kind: TerminalOperationKind,
+    payload: &RawPayloadRef,
+    value: &Value,
+) -> Result<(TerminalResult, Option<String>), Error> {
+    let id = &payload.raw_payload_id;
+    let exec_end = ExecEnd::deserialize(value);
+    match (kind, exec_end) {
+        (_, Ok(end)) => Ok(exec_result(end)),
+        (TerminalOperationKind::ExecCommand, Err(e)) => {
+            Err(Error::new(ErrorKind::ExecResponseParse(id.clone())).with_detail(e))
+        }
+        (TerminalOperationKind::WriteStdin, Err(protocol_error)) => match DispatchResult::deserialize(value) {
+            Ok(result) => Ok((dispatch_result(result), None)),
+            Err(dispatch_error) => Err(Error::new(ErrorKind::WriteStdinResponseParse {
+                payload: id.clone(),
+                protocol_error: protocol_error.to_string(),
+            })
+            .with_detail(dispatch_error)),
+        },
+    }
+}
+
 impl Replay<'_> {
     /// A write_stdin tool's operation, from its dispatch invocation.
     pub(super) fn terminal_from_invocation(
@@ -169,8 +193,8 @@ impl Replay<'_> {
         tool_call_id: &str,
         thread_id: &str,
         invocation: &RawPayloadRef,
+        value: &Value,
     ) -> Result<String, Error> {
-        let value = self.payload_json(invocation)?;
         let (terminal_id, request) = write_stdin_request(value).map_err(|cause| {
             Error::new(ErrorKind::TerminalInvocationParse(invocation.raw_payload_id.clone())).with_detail(cause)
         })?;
@@ -265,7 +289,7 @@ impl Replay<'_> {
         ctx: Ctx,
         operation_id: &str,
         status: ExecutionStatus,
-        payload: Option<&RawPayloadRef>,
+        payload: Option<(&RawPayloadRef, &Value)>,
     ) -> Result<(), Error> {
         let kind = self
             .trace
@@ -274,7 +298,7 @@ impl Replay<'_> {
             .ok_or_else(|| ErrorKind::TerminalEndUnknownOperation(operation_id.to_owned()))?
             .kind;
         let parsed = match payload {
-            Some(payload) => Some((payload, self.terminal_response(kind, payload)?)),
+            Some((payload, value)) => Some((payload, terminal_response(kind, payload, value)?)),
             None => None,
         };
         let operation = self.trace.terminal_operations.get_mut(operation_id).expect("checked above");
@@ -303,33 +327,6 @@ impl Replay<'_> {
             self.ensure_session(&thread_id, &terminal_id, operation_id, wall, seq)?;
         }
         Ok(())
-    }
-
-    /// The result of an end payload and the process id it reports, if any.
-    fn terminal_response(
-        &self,
-        kind: TerminalOperationKind,
-        payload: &RawPayloadRef,
-    ) -> Result<(TerminalResult, Option<String>), Error> {
-        let value = self.payload_json(payload)?;
-        let id = &payload.raw_payload_id;
-        let exec_end = serde_json::from_value::<ExecEnd>(value.clone());
-        match (kind, exec_end) {
-            (_, Ok(end)) => Ok(exec_result(end)),
-            (TerminalOperationKind::ExecCommand, Err(e)) => {
-                Err(Error::new(ErrorKind::ExecResponseParse(id.clone())).with_detail(e))
-            }
-            (TerminalOperationKind::WriteStdin, Err(protocol_error)) => {
-                match serde_json::from_value::<DispatchResult>(value) {
-                    Ok(result) => Ok((dispatch_result(result), None)),
-                    Err(dispatch_error) => Err(Error::new(ErrorKind::WriteStdinResponseParse {
-                        payload: id.clone(),
-                        protocol_error: protocol_error.to_string(),
-                    })
-                    .with_detail(dispatch_error)),
-                }
-            }
-        }
     }
 
     /// Sessions are keyed by terminal id across the rollout and never end.

@@ -61,15 +61,19 @@ impl Replay<'_> {
         let call_item_ids = items_of([Kind::FunctionCall, Kind::CustomToolCall]);
         let output_item_ids = items_of([Kind::FunctionCallOutput, Kind::CustomToolCallOutput]);
 
+        // The invocation is read for every tool (wait detection) and for write_stdin's operation;
+        // once is enough, and its errors surface at the same event either way.
+        let invocation = match invocation_payload {
+            Some(payload) => Some((payload, self.payload_json(payload)?)),
+            None => None,
+        };
         let mut terminal_operation_id = None;
-        if *kind == ToolCallKind::WriteStdin {
-            if let Some(invocation) = invocation_payload {
-                terminal_operation_id =
-                    Some(self.terminal_from_invocation(ctx, tool_call_id, &thread_id, invocation)?);
-            }
+        if let (ToolCallKind::WriteStdin, Some((payload, value))) = (kind, &invocation) {
+            terminal_operation_id =
+                Some(self.terminal_from_invocation(ctx, tool_call_id, &thread_id, payload, value)?);
         }
-        if let Some(invocation) = invocation_payload {
-            self.link_wait_tool(tool_call_id, &thread_id, invocation)?;
+        if let Some((payload, value)) = &invocation {
+            self.link_wait_tool(tool_call_id, &thread_id, payload, value)?;
         }
         let summary = match &terminal_operation_id {
             Some(operation_id) => ToolCallSummary::Terminal { operation_id: operation_id.clone() },
@@ -146,8 +150,13 @@ impl Replay<'_> {
     }
 
     /// The invocation is read for every tool; a `wait` call joins the cell it names, if any.
-    fn link_wait_tool(&mut self, tool_call_id: &str, thread_id: &str, invocation: &RawPayloadRef) -> Result<(), Error> {
-        let value = self.payload_json(invocation)?;
+    fn link_wait_tool(
+        &mut self,
+        tool_call_id: &str,
+        thread_id: &str,
+        invocation: &RawPayloadRef,
+        value: &Value,
+    ) -> Result<(), Error> {
         if value.get("tool_name").and_then(Value::as_str) != Some("wait") {
             return Ok(());
         }
@@ -225,10 +234,13 @@ impl Replay<'_> {
         runtime: &RawPayloadRef,
     ) -> Result<(), Error> {
         let tool = self.record_runtime_payload(tool_call_id, runtime, ErrorKind::RuntimeEndUnknownCall)?;
-        if let Some(operation_id) = tool.terminal_operation_id.clone() {
-            self.end_terminal_operation(ctx, &operation_id, status, Some(runtime))?;
+        let operation_id = tool.terminal_operation_id.clone();
+        // Read once: the terminal end and the agent handling (every tool kind) both need it.
+        let value = self.payload_json(runtime)?;
+        if let Some(operation_id) = operation_id {
+            self.end_terminal_operation(ctx, &operation_id, status, Some((runtime, &value)))?;
         }
-        self.agent_runtime_ended(ctx, tool_call_id, runtime)
+        self.agent_runtime_ended(ctx, tool_call_id, value)
     }
 
     pub(super) fn tool_call_ended(
@@ -249,7 +261,12 @@ impl Replay<'_> {
         if let (Some(operation_id), true) =
             (tool.terminal_operation_id.clone(), tool.raw_runtime_payload_ids.is_empty())
         {
-            self.end_terminal_operation(ctx, &operation_id, status, result)?;
+            // The result is read only here, when it is all there is to end the operation with.
+            let parsed = match result {
+                Some(payload) => Some((payload, self.payload_json(payload)?)),
+                None => None,
+            };
+            self.end_terminal_operation(ctx, &operation_id, status, parsed.as_ref().map(|(p, v)| (*p, v)))?;
         }
         if let Some(result) = result {
             self.attach_result_to_edges(tool_call_id, &result.raw_payload_id);

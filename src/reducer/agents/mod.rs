@@ -95,13 +95,8 @@ impl Replay<'_> {
         self.queue_or_resolve(edge)
     }
 
-    pub(super) fn agent_runtime_ended(
-        &mut self,
-        ctx: Ctx,
-        tool_call_id: &str,
-        runtime: &RawPayloadRef,
-    ) -> Result<(), Error> {
-        let value = self.payload_json(runtime)?;
+    /// Runtime end: `value` is the runtime payload, which is read for every tool kind.
+    pub(super) fn agent_runtime_ended(&mut self, ctx: Ctx, tool_call_id: &str, value: Value) -> Result<(), Error> {
         let tool = &self.trace.tool_calls[tool_call_id];
         let (kind, tool_thread) = (tool.kind.clone(), tool.thread_id.clone());
         if value.get("agent_thread_id").is_some() {
