@@ -4,9 +4,9 @@
 use serde_json::{json, Value};
 
 use super::conversation::{developer_message, ResponseItem};
-use super::tools::{Runtime, ToolSpec};
+use super::tools::{output_item, Runtime, ToolSpec};
 use super::{Emitter, HbRule, Tag, ROOT_AGENT_PATH, ROOT_THREAD_ID};
-use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind, RawToolCallRequester, RolloutStatus, ToolCallKind};
+use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind, RolloutStatus, ToolCallKind};
 use crate::generate::facts::{EdgeFact, TargetFact};
 use crate::generate::scenario::{Call, ChildFate, ChildPlan, Exchange, Outcome, ResultPlan};
 use crate::model::InteractionEdgeKind;
@@ -108,40 +108,10 @@ impl Emitter {
 
     fn agent_spec(&self, call: &AgentCall, kind: ToolCallKind, runtime: Vec<Runtime>) -> ToolSpec<'static> {
         let (name, arguments) = call.function();
-        let call_id = call.call_id().to_owned();
-        ToolSpec {
-            tool_call_id: call_id.clone(),
-            model_visible_call_id: Some(call_id.clone()),
-            requester: RawToolCallRequester::Model,
-            kind,
-            label: name,
-            invocation: json!({"tool_name": name, "tool_namespace": null, "payload": {"type": "function", "arguments": arguments.to_string()}}),
-            runtime,
-            result: json!({"type": "direct_response", "response_item": {"type": "function_call_output", "call_id": call_id, "output": format!("{name} accepted")}}),
-            start_tag: Tag::Plain,
-        }
-    }
-
-    fn agent_output(&mut self, thread: &str, call: &AgentCall, end: usize) {
-        let (name, _) = call.function();
-        let item =
-            json!({"type": "function_call_output", "call_id": call.call_id(), "output": format!("{name} accepted")});
-        self.tool_output(thread, item, end);
-    }
-
-    fn agent_tool(
-        &mut self,
-        thread: &str,
-        turn: &str,
-        call: &AgentCall,
-        kind: ToolCallKind,
-        runtime: Vec<Runtime>,
-        preds: Vec<(usize, HbRule)>,
-    ) -> (usize, Vec<usize>, usize) {
-        let spec = self.agent_spec(call, kind, runtime);
-        let events = self.tool_events(thread, turn, spec, preds);
-        self.agent_output(thread, call, events.2);
-        events
+        let call_id = call.call_id();
+        let invocation = json!({"tool_name": name, "tool_namespace": null, "payload": {"type": "function", "arguments": arguments.to_string()}});
+        let output = output_item("function_call_output", call_id, &format!("{name} accepted"));
+        ToolSpec::direct(call_id, kind, name, invocation, runtime, output)
     }
 
     fn activity(&self, call_id: &str, child: usize, kind: &str) -> Value {
@@ -198,10 +168,11 @@ impl Emitter {
                 }
                 runtime.push(Runtime::End(end_body));
                 let spec = self.agent_spec(&call, ToolCallKind::SpawnAgent, runtime);
+                let output = spec.output();
                 let start = self.tool_start(thread, turn, &spec, after_request);
                 if plan.fate == ChildFate::NeverStarts {
                     let (_, end) = self.tool_finish(thread, turn, spec, start, Vec::new());
-                    self.agent_output(thread, &call, end);
+                    self.tool_output(thread, output, end);
                     self.facts.undelivered.insert(edge_id, UndeliveredReason::ChildThreadNeverStarted);
                     return;
                 }
@@ -220,7 +191,7 @@ impl Emitter {
                 // The spawn's end reports the child, so the child exists by then.
                 let (runtime_events, end) =
                     self.tool_finish(thread, turn, spec, start, vec![(started, HbRule::ChildCreatedBySpawn)]);
-                self.agent_output(thread, &call, end);
+                self.tool_output(thread, output, end);
                 let carries = self.payload_ids_of(&[&[start][..], &runtime_events, &[end]].concat());
                 let mut inputs = vec![developer_message(&format!("You are {child_path}."))];
                 let target = match plan.fate {
@@ -255,7 +226,8 @@ impl Emitter {
                     let end = json!({"call_id": call_id, "sender_thread_id": thread, "receiver_thread_id": child_thread, "receiver_agent_nickname": null, "receiver_agent_role": null, "prompt": text, "status": "running"});
                     vec![Runtime::Begin(begin), Runtime::End(end)]
                 };
-                let (start, runtime_events, end) = self.agent_tool(thread, turn, &call, kind, runtime, after_request);
+                let spec = self.agent_spec(&call, kind, runtime);
+                let (start, runtime_events, end) = self.direct_tool(thread, turn, spec, after_request);
                 // The first runtime event creates the edge; a late end may be lost (listed dependence).
                 let carries = self.payload_ids_of(&[start, runtime_events[0], end]);
                 self.facts.edges.insert(
@@ -282,8 +254,8 @@ impl Emitter {
                 };
                 let mut preds = after_request;
                 preds.extend(self.state(&child_thread).last_spine.map(|e| (e, HbRule::Close)));
-                let (start, runtime_events, end) =
-                    self.agent_tool(thread, turn, &call, ToolCallKind::CloseAgent, runtime, preds);
+                let spec = self.agent_spec(&call, ToolCallKind::CloseAgent, runtime);
+                let (start, runtime_events, end) = self.direct_tool(thread, turn, spec, preds);
                 let close_end = *runtime_events.last().expect("a close has a runtime end");
                 let carries = self.payload_ids_of(&[&[start][..], &runtime_events, &[end]].concat());
                 self.facts.edges.insert(

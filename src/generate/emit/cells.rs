@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::tools::{Runtime, ToolSpec};
+use super::tools::{cell_source, Runtime, ToolSpec};
 use super::{Emitter, HbRule, Tag};
 use crate::bundle::{
     CodeCellRuntimeStatus as Status, ExecutionStatus, RawPayload, RawPayloadKind, RawToolCallRequester, ToolCallKind,
@@ -76,7 +76,7 @@ impl Emitter {
     ) {
         let cell_id = format!("code_cell:{call_id}");
         self.cell_ids.insert((thread.to_owned(), runtime_cell_id.to_owned()), cell_id.clone());
-        let source_js = format!("const r = await tools.exec_command({{ cmd: \"ls {call_id}\" }});\ntext(r.output);");
+        let source_js = cell_source(call_id);
         let start = self.push(
             Some(thread),
             Some(turn),

@@ -93,7 +93,8 @@ fn patch(call_id: &str) -> String {
     format!("*** Begin Patch\n*** Update File: src/{call_id}.rs\n@@\n-old\n+new\n*** End Patch\n")
 }
 
-fn cell_source(call_id: &str) -> String {
+/// The JavaScript of a cell: its `exec` item's input and its start's `source_js` are the same text.
+pub(super) fn cell_source(call_id: &str) -> String {
     format!("const r = await tools.exec_command({{ cmd: \"ls {call_id}\" }});\ntext(r.output);")
 }
 
@@ -105,8 +106,9 @@ fn function_invocation(tool_name: &str, arguments: &Value) -> Value {
     invocation(tool_name, None, json!({"type": "function", "arguments": arguments.to_string()}))
 }
 
-fn direct_result(output_type: &str, call_id: &str, output: &str) -> Value {
-    json!({"type": "direct_response", "response_item": {"type": output_type, "call_id": call_id, "output": output}})
+/// The output item a direct tool returns to the model.
+pub(super) fn output_item(output_type: &str, call_id: &str, output: &str) -> Value {
+    json!({"type": output_type, "call_id": call_id, "output": output})
 }
 
 /// A runtime event of a tool, as its protocol body.
@@ -115,7 +117,7 @@ pub enum Runtime {
     End(Value),
 }
 
-/// A tool's events: start, runtime events in order, end. Returns (start, end).
+/// What a tool's events say: who asked, what kind, invocation, runtime events and result.
 pub struct ToolSpec<'a> {
     pub tool_call_id: String,
     pub model_visible_call_id: Option<String>,
@@ -128,7 +130,51 @@ pub struct ToolSpec<'a> {
     pub start_tag: Tag,
 }
 
+impl<'a> ToolSpec<'a> {
+    /// A tool the model called directly: its result is a `direct_response` carrying `output`,
+    /// the item the thread's next request shows.
+    pub fn direct(
+        call_id: &str,
+        kind: ToolCallKind,
+        label: &'a str,
+        invocation: Value,
+        runtime: Vec<Runtime>,
+        output: Value,
+    ) -> Self {
+        ToolSpec {
+            tool_call_id: call_id.to_owned(),
+            model_visible_call_id: Some(call_id.to_owned()),
+            requester: RawToolCallRequester::Model,
+            kind,
+            label,
+            invocation,
+            runtime,
+            result: json!({"type": "direct_response", "response_item": output}),
+            start_tag: Tag::Plain,
+        }
+    }
+
+    /// The output item of a direct tool's result.
+    pub fn output(&self) -> Value {
+        self.result["response_item"].clone()
+    }
+}
+
 impl Emitter {
+    /// A direct tool's events, with its output queued for the thread's next request.
+    pub(super) fn direct_tool(
+        &mut self,
+        thread: &str,
+        turn: &str,
+        spec: ToolSpec,
+        preds: Vec<(usize, HbRule)>,
+    ) -> (usize, Vec<usize>, usize) {
+        let output = spec.output();
+        let events = self.tool_events(thread, turn, spec, preds);
+        self.tool_output(thread, output, events.2);
+        events
+    }
+
     /// A tool's start event.
     pub(super) fn tool_start(
         &mut self,
@@ -275,79 +321,60 @@ impl Emitter {
                 let begin = json!({"call_id": call_id, "process_id": if process_id_at_begin { process_id.clone() } else { None }, "turn_id": turn, "command": command, "cwd": "/repo", "parsed_cmd": [], "source": "agent"});
                 let output = format!("test result: ok ({call_id})\n");
                 let end = json!({"call_id": call_id, "process_id": process_id, "turn_id": turn, "command": command, "cwd": "/repo", "stdout": output, "stderr": "", "aggregated_output": output, "exit_code": 0, "duration": {"secs": 1, "nanos": 0}, "formatted_output": output, "status": "completed"});
-                let spec = ToolSpec {
-                    tool_call_id: call_id.clone(),
-                    model_visible_call_id: Some(call_id.clone()),
-                    requester: RawToolCallRequester::Model,
-                    kind: ToolCallKind::ExecCommand,
-                    label: "exec_command",
-                    invocation: function_invocation("exec_command", &json!({"cmd": cmd})),
-                    runtime: vec![Runtime::Begin(begin), Runtime::End(end)],
-                    result: direct_result("function_call_output", &call_id, &output),
-                    start_tag: Tag::Plain,
-                };
-                let (_, _, end) = self.tool_events(thread, turn, spec, after_request);
+                let spec = ToolSpec::direct(
+                    &call_id,
+                    ToolCallKind::ExecCommand,
+                    "exec_command",
+                    function_invocation("exec_command", &json!({"cmd": cmd})),
+                    vec![Runtime::Begin(begin), Runtime::End(end)],
+                    output_item("function_call_output", &call_id, &output),
+                );
+                let (_, _, end) = self.direct_tool(thread, turn, spec, after_request);
                 if let Some(session) = session {
                     self.session_last.insert(session, end);
                     self.state(thread).open_sessions.push(session);
                     self.facts.terminal_sessions.insert(session.to_string(), vec![call_id.clone()]);
                 }
-                self.tool_output(
-                    thread,
-                    json!({"type": "function_call_output", "call_id": call_id, "output": output}),
-                    end,
-                );
             }
             CallWork::WriteStdin { call_id, session } => {
                 let arguments = json!({"session_id": session, "chars": "y\n", "yield_time_ms": 250});
                 let output = format!("continued session {session}\n");
-                let spec = ToolSpec {
-                    tool_call_id: call_id.clone(),
-                    model_visible_call_id: Some(call_id.clone()),
-                    requester: RawToolCallRequester::Model,
-                    kind: ToolCallKind::WriteStdin,
-                    label: "write_stdin",
-                    invocation: function_invocation("write_stdin", &arguments),
-                    runtime: Vec::new(),
-                    result: direct_result("function_call_output", &call_id, &output),
-                    start_tag: Tag::Plain,
-                };
+                let spec = ToolSpec::direct(
+                    &call_id,
+                    ToolCallKind::WriteStdin,
+                    "write_stdin",
+                    function_invocation("write_stdin", &arguments),
+                    Vec::new(),
+                    output_item("function_call_output", &call_id, &output),
+                );
                 let mut preds = after_request;
                 preds.extend(self.session_last.get(&session).map(|&e| (e, HbRule::SessionSerialized)));
-                let (_, _, end) = self.tool_events(thread, turn, spec, preds);
+                let (_, _, end) = self.direct_tool(thread, turn, spec, preds);
                 self.session_last.insert(session, end);
                 self.facts.session_reuses += 1;
                 self.facts.terminal_sessions.entry(session.to_string()).or_default().push(call_id.clone());
-                self.tool_output(
-                    thread,
-                    json!({"type": "function_call_output", "call_id": call_id, "output": output}),
-                    end,
-                );
             }
             CallWork::Mcp { call_id } => {
                 let arguments = json!({"query": format!("label:bug {call_id}")});
                 let mcp_invocation = json!({"server": "github", "tool": "search_issues", "arguments": arguments});
-                let spec = ToolSpec {
-                    tool_call_id: call_id.clone(),
-                    model_visible_call_id: Some(call_id.clone()),
-                    requester: RawToolCallRequester::Model,
-                    kind: ToolCallKind::Other { name: "mcp__github__search_issues".to_owned() },
-                    label: "mcp__github__search_issues",
-                    invocation: invocation(
+                let spec = ToolSpec::direct(
+                    &call_id,
+                    ToolCallKind::Other { name: "mcp__github__search_issues".to_owned() },
+                    "mcp__github__search_issues",
+                    invocation(
                         "search_issues",
                         Some("mcp__github__"),
                         json!({"type": "function", "arguments": arguments.to_string()}),
                     ),
-                    runtime: vec![
+                    vec![
                         Runtime::Begin(json!({"call_id": call_id, "invocation": mcp_invocation})),
                         Runtime::End(
                             json!({"call_id": call_id, "invocation": mcp_invocation, "duration": {"secs": 0, "nanos": 5}, "result": {"Ok": {"content": [{"type": "text", "text": "2 issues"}], "isError": false}}}),
                         ),
                     ],
-                    result: direct_result("function_call_output", &call_id, "2 issues"),
-                    start_tag: Tag::Plain,
-                };
-                let (start, _, end) = self.tool_events(thread, turn, spec, after_request);
+                    output_item("function_call_output", &call_id, "2 issues"),
+                );
+                let (start, _, _) = self.direct_tool(thread, turn, spec, after_request);
                 let mcp_call_id = format!("{:08x}-0000-4000-8000-000000000000", self.next("mcp"));
                 self.push(
                     None,
@@ -356,22 +383,15 @@ impl Emitter {
                     Tag::Plain,
                     vec![(start, HbRule::ToolLifecycle)],
                 );
-                self.tool_output(
-                    thread,
-                    json!({"type": "function_call_output", "call_id": call_id, "output": "2 issues"}),
-                    end,
-                );
             }
             CallWork::ApplyPatch { call_id } => {
                 let changes = json!({format!("src/{call_id}.rs"): {"update": {"unified_diff": "-old\n+new\n"}}});
-                let spec = ToolSpec {
-                    tool_call_id: call_id.clone(),
-                    model_visible_call_id: Some(call_id.clone()),
-                    requester: RawToolCallRequester::Model,
-                    kind: ToolCallKind::ApplyPatch,
-                    label: "apply_patch",
-                    invocation: invocation("apply_patch", None, json!({"type": "custom", "input": patch(&call_id)})),
-                    runtime: vec![
+                let spec = ToolSpec::direct(
+                    &call_id,
+                    ToolCallKind::ApplyPatch,
+                    "apply_patch",
+                    invocation("apply_patch", None, json!({"type": "custom", "input": patch(&call_id)})),
+                    vec![
                         Runtime::Begin(
                             json!({"call_id": call_id, "turn_id": turn, "auto_approved": true, "changes": changes}),
                         ),
@@ -379,43 +399,29 @@ impl Emitter {
                             json!({"call_id": call_id, "turn_id": turn, "stdout": "Success.", "stderr": "", "success": true, "changes": changes}),
                         ),
                     ],
-                    result: direct_result("custom_tool_call_output", &call_id, "Success."),
-                    start_tag: Tag::Plain,
-                };
-                let (_, _, end) = self.tool_events(thread, turn, spec, after_request);
-                self.tool_output(
-                    thread,
-                    json!({"type": "custom_tool_call_output", "call_id": call_id, "output": "Success."}),
-                    end,
+                    output_item("custom_tool_call_output", &call_id, "Success."),
                 );
+                self.direct_tool(thread, turn, spec, after_request);
             }
             CallWork::Cell { call_id, runtime_cell_id, plan } => {
                 self.run_cell(thread, turn, request, &call_id, &runtime_cell_id, &plan)
             }
             CallWork::Wait { call_id, runtime_cell_id, cell_end } => {
                 let arguments = json!({"cell_id": runtime_cell_id, "yield_time_ms": 1000});
-                let spec = ToolSpec {
-                    tool_call_id: call_id.clone(),
-                    model_visible_call_id: Some(call_id.clone()),
-                    requester: RawToolCallRequester::Model,
-                    kind: ToolCallKind::Other { name: "wait".to_owned() },
-                    label: "wait",
-                    invocation: function_invocation("wait", &arguments),
-                    runtime: Vec::new(),
-                    result: direct_result("function_call_output", &call_id, "cell finished"),
-                    start_tag: Tag::Plain,
-                };
-                let (_, _, end) = self.tool_events(thread, turn, spec, after_request);
+                let spec = ToolSpec::direct(
+                    &call_id,
+                    ToolCallKind::Other { name: "wait".to_owned() },
+                    "wait",
+                    function_invocation("wait", &arguments),
+                    Vec::new(),
+                    output_item("function_call_output", &call_id, "cell finished"),
+                );
+                let (_, _, end) = self.direct_tool(thread, turn, spec, after_request);
                 self.happens_before[end].push((cell_end, HbRule::WaitAfterCellEnd));
                 let cell_id = self.cell_ids.get(&(thread.to_owned(), runtime_cell_id)).cloned();
                 if let Some(cell) = cell_id.and_then(|id| self.facts.code_cells.get_mut(&id)) {
                     cell.wait_tool_call_ids.push(call_id.clone());
                 }
-                self.tool_output(
-                    thread,
-                    json!({"type": "function_call_output", "call_id": call_id, "output": "cell finished"}),
-                    end,
-                );
             }
             CallWork::Agent(call) => self.run_agent_call(thread, turn, request, call),
         }
