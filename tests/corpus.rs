@@ -2,6 +2,8 @@
 //! `snapshots/` (with a second snapshot of what stayed queued, when anything did), or its error is
 //! exactly `expected-error.txt`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -32,13 +34,7 @@ fn check_bundle(root: &Path, bundle: &Path) -> Result<(), Failed> {
     let result = replay_dir(bundle);
     let expected_error = bundle.join("expected-error.txt");
     if expected_error.exists() {
-        let expected = std::fs::read_to_string(expected_error)?;
-        let expected = expected.strip_suffix('\n').unwrap_or(&expected);
-        return match result {
-            Ok(_) => Err(format!("replay succeeded, expected error: {expected}").into()),
-            Err(e) if e.message() == expected => Ok(()),
-            Err(e) => Err(format!("wrong error\n  expected: {expected}\n       got: {}", e.message()).into()),
-        };
+        return common::fails_as_expected(&result, &expected_error);
     }
     let replayed = result.map_err(|e| format!("replay failed: {e} ({})", e.context_lines().join(", ")))?;
     // Ownership holds for valid bundles and regressions; findings may show upstream breaking it.

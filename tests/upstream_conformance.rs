@@ -1,6 +1,8 @@
 //! Every case under `../shared/conformance/upstream/`: the reference reducer must write exactly
 //! upstream's `expected-state.json`, or fail with exactly `expected-error.txt`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -21,13 +23,7 @@ fn check_case(case: &Path) -> Result<(), Failed> {
         }
         return Ok(());
     }
-    let expected = std::fs::read_to_string(case.join("expected-error.txt"))?;
-    let expected = expected.strip_suffix('\n').unwrap_or(&expected);
-    match result {
-        Ok(_) => Err(format!("replay succeeded, expected error: {expected}").into()),
-        Err(e) if e.message() == expected => Ok(()),
-        Err(e) => Err(format!("wrong error\n  expected: {expected}\n       got: {}", e.message()).into()),
-    }
+    common::fails_as_expected(&result, &case.join("expected-error.txt"))
 }
 
 fn main() {

@@ -99,43 +99,14 @@ pub fn check_stream(reducer: &dyn Reducer, emitted: &Emitted, order: &[usize]) -
         return Err(violation(Property::Determinism, "the bundle read from disk reduced differently from memory"));
     }
 
-    // Ownership, on both orders.
-    for (replayed, what) in [(&causal, "causal"), (&reordered, "reordered")] {
-        let broken = graph::check(&replayed.trace);
-        if !broken.is_empty() {
-            let problems: Vec<String> = broken.iter().map(|v| format!("[{}] {}", v.rule, v.message)).collect();
-            return Err(violation(Property::Ownership, format!("{what} order: {}", lines(&problems))));
-        }
-    }
-
-    // Model agreement, on both orders.
-    for (replayed, what) in [(&causal, "causal"), (&reordered, "reordered")] {
-        let problems = emitted.facts.check(&replayed.trace, &replayed.leftovers);
-        if !problems.is_empty() {
-            return Err(violation(Property::ModelAgreement, format!("{what} order: {}", lines(&problems))));
-        }
-    }
-
-    // Queue draining: nothing stays queued but what the scenario predicts.
-    for (replayed, what) in [(&causal, "causal"), (&reordered, "reordered")] {
-        let leftovers = &replayed.leftovers;
-        let mut problems = Vec::new();
-        for cell in &leftovers.unmaterialized_code_cells {
-            problems.push(format!("code cell {} never materialized", cell.code_cell_id));
-        }
-        for replacement in &leftovers.unconsumed_compaction_replacements {
-            problems.push(format!("compaction replacement of {} never consumed", replacement.thread_id));
-        }
-        for edge in &leftovers.undelivered_edges {
-            let predicted = emitted.facts.undelivered.get(&edge.edge_id) == Some(&edge.reason);
-            if !predicted && !is_late_end_record(edge, &replayed.trace) {
-                problems.push(format!("edge {} left undelivered ({:?})", edge.edge_id, edge.reason));
-            }
-        }
-        if !problems.is_empty() {
-            return Err(violation(Property::QueueDraining, format!("{what} order: {}", lines(&problems))));
-        }
-    }
+    let orders = [(&causal, "causal"), (&reordered, "reordered")];
+    on_both_orders(Property::Ownership, orders, |replayed| {
+        graph::check(&replayed.trace).iter().map(|v| format!("[{}] {}", v.rule, v.message)).collect()
+    })?;
+    on_both_orders(Property::ModelAgreement, orders, |replayed| {
+        emitted.facts.check(&replayed.trace, &replayed.leftovers)
+    })?;
+    on_both_orders(Property::QueueDraining, orders, |replayed| undrained(emitted, replayed))?;
 
     // Confluence: the same canonical form, apart from the listed upstream order dependences.
     let left = masked(canonical_form(&causal.trace));
@@ -146,6 +117,40 @@ pub fn check_stream(reducer: &dyn Reducer, emitted: &Emitted, order: &[usize]) -
         return Err(violation(Property::Confluence, format!("causal vs reordered: {}", lines(&problems))));
     }
     Ok(())
+}
+
+/// Run one check on both orders; the first order with problems is reported.
+fn on_both_orders(
+    property: Property,
+    orders: [(&Replayed, &str); 2],
+    check: impl Fn(&Replayed) -> Vec<String>,
+) -> Result<(), Violation> {
+    for (replayed, what) in orders {
+        let problems = check(replayed);
+        if !problems.is_empty() {
+            return Err(violation(property, format!("{what} order: {}", lines(&problems))));
+        }
+    }
+    Ok(())
+}
+
+/// Queue draining: what stayed queued beyond what the scenario predicts.
+fn undrained(emitted: &Emitted, replayed: &Replayed) -> Vec<String> {
+    let leftovers = &replayed.leftovers;
+    let mut problems = Vec::new();
+    for cell in &leftovers.unmaterialized_code_cells {
+        problems.push(format!("code cell {} never materialized", cell.code_cell_id));
+    }
+    for replacement in &leftovers.unconsumed_compaction_replacements {
+        problems.push(format!("compaction replacement of {} never consumed", replacement.thread_id));
+    }
+    for edge in &leftovers.undelivered_edges {
+        let predicted = emitted.facts.undelivered.get(&edge.edge_id) == Some(&edge.reason);
+        if !predicted && !is_late_end_record(edge, &replayed.trace) {
+            problems.push(format!("edge {} left undelivered ({:?})", edge.edge_id, edge.reason));
+        }
+    }
+    problems
 }
 
 /// Rejection: a mutated stream fails with exactly the upstream error its mutation declares.
