@@ -127,56 +127,42 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         }
         MutationKind::TurnEndWrongThread => turn_end_wrong_thread(events),
         MutationKind::TurnEndUnknownTurn => {
-            let turn = "turn-mutated-unknown".to_owned();
-            let index = events.iter().position(|e| matches!(e.payload, RawPayload::CodexTurnEnded { .. }))?;
-            let mut event = events[index].clone();
-            if let RawPayload::CodexTurnEnded { codex_turn_id, .. } = &mut event.payload {
-                *codex_turn_id = turn.clone();
-            }
-            Some(Target {
-                edit: Edit::Replace(index, Box::new(event)),
-                payload: None,
-                error: ErrorKind::TurnEndUnknownTurn(turn),
-                fails_at: index,
-            })
+            let turn = "turn-mutated-unknown";
+            rename_first(
+                events,
+                ErrorKind::TurnEndUnknownTurn(turn.to_owned()),
+                |payload| match payload {
+                    RawPayload::CodexTurnEnded { codex_turn_id, .. } => Some(codex_turn_id),
+                    _ => None,
+                },
+                turn,
+            )
         }
         MutationKind::CompletionUnknownCall => {
-            let call = "inference-mutated-unknown".to_owned();
-            let index = events.iter().position(|e| {
-                matches!(
-                    e.payload,
-                    RawPayload::InferenceCompleted { .. }
-                        | RawPayload::InferenceFailed { .. }
-                        | RawPayload::InferenceCancelled { .. }
-                )
-            })?;
-            let mut event = events[index].clone();
-            match &mut event.payload {
-                RawPayload::InferenceCompleted { inference_call_id, .. }
-                | RawPayload::InferenceFailed { inference_call_id, .. }
-                | RawPayload::InferenceCancelled { inference_call_id, .. } => *inference_call_id = call.clone(),
-                _ => unreachable!("matched above"),
-            }
-            Some(Target {
-                edit: Edit::Replace(index, Box::new(event)),
-                payload: None,
-                error: ErrorKind::CompletionUnknownCall(call),
-                fails_at: index,
-            })
+            let call = "inference-mutated-unknown";
+            rename_first(
+                events,
+                ErrorKind::CompletionUnknownCall(call.to_owned()),
+                |payload| match payload {
+                    RawPayload::InferenceCompleted { inference_call_id, .. }
+                    | RawPayload::InferenceFailed { inference_call_id, .. }
+                    | RawPayload::InferenceCancelled { inference_call_id, .. } => Some(inference_call_id),
+                    _ => None,
+                },
+                call,
+            )
         }
         MutationKind::ToolEndUnknownCall => {
-            let tool = "tool-mutated-unknown".to_owned();
-            let index = events.iter().position(|e| matches!(e.payload, RawPayload::ToolCallEnded { .. }))?;
-            let mut event = events[index].clone();
-            if let RawPayload::ToolCallEnded { tool_call_id, .. } = &mut event.payload {
-                *tool_call_id = tool.clone();
-            }
-            Some(Target {
-                edit: Edit::Replace(index, Box::new(event)),
-                payload: None,
-                error: ErrorKind::ToolEndUnknownCall(tool),
-                fails_at: index,
-            })
+            let tool = "tool-mutated-unknown";
+            rename_first(
+                events,
+                ErrorKind::ToolEndUnknownCall(tool.to_owned()),
+                |payload| match payload {
+                    RawPayload::ToolCallEnded { tool_call_id, .. } => Some(tool_call_id),
+                    _ => None,
+                },
+                tool,
+            )
         }
         MutationKind::UnknownModelItemType => {
             let item_type = "mutated_unknown_item".to_owned();
@@ -194,6 +180,22 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
 }
 
 /// The first event `error_of` accepts, repeated right after itself; the copy fails.
+/// The first event whose id `field` picks out gets `new_id`, an id nothing else knows; that
+/// event must fail with `error`.
+fn rename_first(
+    events: &[PlannedEvent],
+    error: ErrorKind,
+    field: impl Fn(&mut RawPayload) -> Option<&mut String>,
+    new_id: &str,
+) -> Option<Target> {
+    let (index, mut event) = events.iter().enumerate().find_map(|(index, event)| {
+        let mut event = event.clone();
+        field(&mut event.payload).is_some().then_some((index, event))
+    })?;
+    *field(&mut event.payload)? = new_id.to_owned();
+    Some(Target { edit: Edit::Replace(index, Box::new(event)), payload: None, error, fails_at: index })
+}
+
 fn duplicate(events: &[PlannedEvent], error_of: impl Fn(&RawPayload) -> Option<ErrorKind>) -> Option<Target> {
     events.iter().enumerate().find_map(|(index, event)| {
         let error = error_of(&event.payload)?;
