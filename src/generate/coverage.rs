@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use super::emit::{Emitted, Tag};
+use super::emit::{Emitted, Tag, ROOT_THREAD_ID};
 use super::facts::TargetFact;
+use crate::bundle::RawPayload;
 use crate::model::InteractionEdgeKind;
 use crate::reducer::UndeliveredReason;
 
@@ -28,10 +29,12 @@ pub enum Path {
     AgentResultDelivered,
     /// A write_stdin joining an existing terminal session.
     TerminalSessionReuse,
+    /// A child's tool or code cell starts before an event of the root thread.
+    ChildWorkInterleaved,
 }
 
 impl Path {
-    pub const ALL: [Path; 9] = [
+    pub const ALL: [Path; 10] = [
         Path::CellQueuedBeforeSource,
         Path::LifecycleQueued,
         Path::NestedToolWhileQueued,
@@ -41,6 +44,7 @@ impl Path {
         Path::IncrementalRequest,
         Path::AgentResultDelivered,
         Path::TerminalSessionReuse,
+        Path::ChildWorkInterleaved,
     ];
 }
 
@@ -56,6 +60,7 @@ impl fmt::Display for Path {
             Path::IncrementalRequest => "incremental request",
             Path::AgentResultDelivered => "agent result delivered",
             Path::TerminalSessionReuse => "terminal session reuse",
+            Path::ChildWorkInterleaved => "child work interleaved",
         };
         f.write_str(name)
     }
@@ -85,6 +90,9 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
             _ => {}
         }
     }
+    if child_work_interleaved(emitted, order) {
+        found.push(Path::ChildWorkInterleaved);
+    }
     let facts = &emitted.facts;
     let edges = |kind: InteractionEdgeKind, thread_target: Option<bool>| {
         facts.edges.values().any(|edge| {
@@ -104,6 +112,18 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
     add(Path::TerminalSessionReuse, facts.session_reuses > 0);
     found.sort();
     found
+}
+
+fn child_work_interleaved(emitted: &Emitted, order: &[usize]) -> bool {
+    let Some(last_root) = order.iter().rposition(|&e| emitted.events[e].thread_id.as_deref() == Some(ROOT_THREAD_ID))
+    else {
+        return false;
+    };
+    order[..last_root].iter().any(|&e| {
+        let event = &emitted.events[e];
+        matches!(event.payload, RawPayload::ToolCallStarted { .. } | RawPayload::CodeCellStarted { .. })
+            && event.thread_id.as_deref().is_some_and(|thread| thread != ROOT_THREAD_ID)
+    })
 }
 
 /// How many streams exercised each path.

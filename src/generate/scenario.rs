@@ -117,6 +117,9 @@ pub struct ChildPlan {
     /// The spawn edge comes from a sub-agent activity payload instead of a collab spawn end.
     pub via_activity: bool,
     pub assistant_reply: bool,
+    /// Tools and code cells the child's first response asks for; a second request carries
+    /// their outputs. Children spawn no agents of their own.
+    pub calls: Vec<Call>,
     pub result: ResultPlan,
 }
 
@@ -180,18 +183,32 @@ fn child_plan() -> impl Strategy<Value = ChildPlan> {
         prop_oneof![3 => Just(ChildFate::ReceivesTask), 1 => Just(ChildFate::NeverMessaged), 1 => Just(ChildFate::NeverStarts)],
         any::<bool>(),
         any::<bool>(),
+        prop::collection::vec(runtime_call(), 0..=2),
         prop_oneof![1 => Just(ResultPlan::None), 2 => Just(ResultPlan::Delivered), 1 => Just(ResultPlan::NotShown)],
     )
-        .prop_map(|(fate, via_activity, assistant_reply, result)| ChildPlan { fate, via_activity, assistant_reply, result })
+        .prop_map(|(fate, via_activity, assistant_reply, calls, result)| ChildPlan {
+            fate,
+            via_activity,
+            assistant_reply,
+            calls,
+            result,
+        })
 }
 
-fn call() -> impl Strategy<Value = Call> {
+/// Tools and code cells: the calls any thread can make.
+fn runtime_call() -> impl Strategy<Value = Call> {
     prop_oneof![
         3 => (any::<bool>(), any::<bool>()).prop_map(|(keep_open, process_id_at_begin)| Call::ExecCommand { keep_open, process_id_at_begin }),
         2 => Just(Call::WriteStdin),
         1 => Just(Call::Mcp),
         1 => Just(Call::Other),
         3 => cell_plan().prop_map(Call::CodeCell),
+    ]
+}
+
+fn call() -> impl Strategy<Value = Call> {
+    prop_oneof![
+        10 => runtime_call(),
         2 => child_plan().prop_map(Call::Spawn),
         2 => (any::<bool>(), any::<bool>()).prop_map(|(followup, via_activity)| Call::Message { followup, via_activity }),
         1 => any::<bool>().prop_map(|via_activity| Call::Close { via_activity }),

@@ -119,12 +119,14 @@ impl Emitter {
         json!({"event_id": call_id, "occurred_at_ms": 1, "agent_thread_id": child.thread_id, "agent_path": child.agent_path, "kind": kind})
     }
 
-    /// One child turn: a request carrying `inputs`, a response, a completed turn end.
+    /// One child turn: a request carrying `inputs`, a response, a completed turn end. When the
+    /// response asks for `calls`, a second request carries their outputs and gets the reply.
     fn child_turn(
         &mut self,
         child: usize,
         inputs: Vec<Value>,
         reply: bool,
+        calls: &[Call],
         preds: Vec<(usize, HbRule)>,
     ) -> (String, usize) {
         let thread = self.children[child].thread_id.clone();
@@ -133,15 +135,18 @@ impl Emitter {
         self.state(&thread).pending_inputs.extend(inputs);
         let payload = RawPayload::CodexTurnStarted { codex_turn_id: turn_id.clone(), thread_id: thread.clone() };
         self.spine(&thread, false, payload, Tag::Plain, preds);
-        let exchange = Exchange {
+        let exchange = |reply: bool, calls: &[Call]| Exchange {
             incremental: true,
             user_message: false,
             reasoning: !reply,
             assistant_message: reply,
-            calls: Vec::new(),
+            calls: calls.to_vec(),
             outcome: Outcome::Completed,
         };
-        self.exchange(&thread, &exchange);
+        if !calls.is_empty() {
+            self.exchange(&thread, &exchange(false, calls));
+        }
+        self.exchange(&thread, &exchange(reply, &[]));
         self.end_turn(&thread, ExecutionStatus::Completed);
         let end = self.state(&thread).last_spine.expect("the turn ended");
         (turn_id, end)
@@ -205,7 +210,8 @@ impl Emitter {
                     }
                 };
                 self.facts.edges.insert(edge_id, EdgeFact { kind: InteractionEdgeKind::SpawnAgent, target, carries });
-                let (child_turn, child_turn_end) = self.child_turn(child, inputs, plan.assistant_reply, Vec::new());
+                let (child_turn, child_turn_end) =
+                    self.child_turn(child, inputs, plan.assistant_reply, &plan.calls, Vec::new());
                 if plan.result != ResultPlan::None {
                     self.agent_result(child, &child_turn, child_turn_end, plan.result);
                 }
@@ -235,7 +241,7 @@ impl Emitter {
                     EdgeFact { kind: edge_kind, target: TargetFact::ItemOf(child_thread.clone()), carries },
                 );
                 let inputs = vec![agent_message(ROOT_AGENT_PATH, &child_path, &text)];
-                self.child_turn(child, inputs, true, vec![(start, HbRule::ChildTurnAfterMessage)]);
+                self.child_turn(child, inputs, true, &[], vec![(start, HbRule::ChildTurnAfterMessage)]);
             }
             AgentCall::Close { child, via_activity, .. } => {
                 let child = *child;
@@ -253,7 +259,13 @@ impl Emitter {
                     ]
                 };
                 let mut preds = after_request;
+                // Idle: everything the child wrote so far, its tools' and cells' events included.
                 preds.extend(self.state(&child_thread).last_spine.map(|e| (e, HbRule::Close)));
+                preds.extend(
+                    (0..self.events.len())
+                        .filter(|&e| self.events[e].thread_id.as_deref() == Some(child_thread.as_str()))
+                        .map(|e| (e, HbRule::Close)),
+                );
                 let spec = self.agent_spec(&call, ToolCallKind::CloseAgent, runtime);
                 let (start, runtime_events, end) = self.direct_tool(thread, turn, spec, preds);
                 let close_end = *runtime_events.last().expect("a close has a runtime end");

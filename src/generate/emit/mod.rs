@@ -56,7 +56,8 @@ pub enum HbRule {
     /// An agent result is observed after the child's turn ended; it races the parent's request
     /// that shows the notification.
     ResultAfterChildTurn,
-    /// close_agent targets a started, idle child; the child's thread ends after the close.
+    /// close_agent targets a started, idle child (after everything it wrote, its tools and cells
+    /// included); the child's thread ends after the close.
     Close,
     /// A terminal session runs one operation at a time: a write_stdin starts after the previous
     /// operation on its session ended.
