@@ -117,8 +117,8 @@ pub struct ChildPlan {
     /// The spawn edge comes from a sub-agent activity payload instead of a collab spawn end.
     pub via_activity: bool,
     pub assistant_reply: bool,
-    /// Tools and code cells the child's first response asks for; a second request carries
-    /// their outputs. Children spawn no agents of their own.
+    /// Calls the child's first response asks for; a second request carries their outputs and
+    /// the results of any grandchildren it spawned. Grandchildren run tools only.
     pub calls: Vec<Call>,
     pub result: ResultPlan,
 }
@@ -178,12 +178,12 @@ fn cell_plan() -> impl Strategy<Value = CodeCellPlan> {
         })
 }
 
-fn child_plan() -> impl Strategy<Value = ChildPlan> {
+fn child_plan(calls: BoxedStrategy<Call>) -> impl Strategy<Value = ChildPlan> {
     (
         prop_oneof![3 => Just(ChildFate::ReceivesTask), 1 => Just(ChildFate::NeverMessaged), 1 => Just(ChildFate::NeverStarts)],
         any::<bool>(),
         any::<bool>(),
-        prop::collection::vec(runtime_call(), 0..=2),
+        prop::collection::vec(calls, 0..=2),
         prop_oneof![1 => Just(ResultPlan::None), 2 => Just(ResultPlan::Delivered), 1 => Just(ResultPlan::NotShown)],
     )
         .prop_map(|(fate, via_activity, assistant_reply, calls, result)| ChildPlan {
@@ -206,13 +206,20 @@ fn runtime_call() -> impl Strategy<Value = Call> {
     ]
 }
 
-fn call() -> impl Strategy<Value = Call> {
+/// The calls of a thread whose spawned children make `child_calls`.
+fn call_with_children(child_calls: BoxedStrategy<Call>) -> BoxedStrategy<Call> {
     prop_oneof![
         10 => runtime_call(),
-        2 => child_plan().prop_map(Call::Spawn),
+        2 => child_plan(child_calls).prop_map(Call::Spawn),
         2 => (any::<bool>(), any::<bool>()).prop_map(|(followup, via_activity)| Call::Message { followup, via_activity }),
         1 => any::<bool>().prop_map(|via_activity| Call::Close { via_activity }),
     ]
+    .boxed()
+}
+
+/// The root's calls: its children may spawn grandchildren, which run tools only.
+fn call() -> BoxedStrategy<Call> {
+    call_with_children(call_with_children(runtime_call().boxed()))
 }
 
 fn outcome() -> impl Strategy<Value = Outcome> {

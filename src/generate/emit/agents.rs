@@ -1,11 +1,11 @@
-//! Multi-agent trees: spawned children (in the root's bundle), messages to them, closes, and
-//! their results reaching the parent.
+//! Multi-agent trees: spawned children and grandchildren (all in the root's bundle), messages to
+//! them, closes, and their results reaching their parent.
 
 use serde_json::{json, Value};
 
 use super::conversation::{developer_message, ResponseItem};
 use super::tools::{output_item, Runtime, ToolSpec};
-use super::{Emitter, HbRule, Tag, ROOT_AGENT_PATH, ROOT_THREAD_ID};
+use super::{Emitter, HbRule, Tag, ROOT_AGENT_PATH};
 use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind, RolloutStatus, ToolCallKind};
 use crate::generate::facts::{EdgeFact, TargetFact};
 use crate::generate::scenario::{Call, ChildFate, ChildPlan, Exchange, Outcome, ResultPlan};
@@ -16,15 +16,19 @@ use crate::reducer::UndeliveredReason;
 pub struct Child {
     pub thread_id: String,
     pub agent_path: String,
+    /// The thread that spawned it: the root, or a child for a grandchild.
+    pub parent_thread: String,
+    /// 1 for the root's children.
+    pub depth: usize,
     pub started: bool,
     pub closed: bool,
 }
 
-/// An agent-tool call, resolved to its child.
+/// An agent-tool call, resolved to its child (`target` is the child's agent path).
 pub enum AgentCall {
     Spawn { call_id: String, child: usize, plan: ChildPlan },
-    Message { call_id: String, child: usize, followup: bool, via_activity: bool },
-    Close { call_id: String, child: usize, via_activity: bool },
+    Message { call_id: String, child: usize, target: String, followup: bool, via_activity: bool },
+    Close { call_id: String, child: usize, target: String, via_activity: bool },
 }
 
 fn agent_message(author: &str, recipient: &str, text: &str) -> Value {
@@ -54,11 +58,11 @@ impl AgentCall {
                 "spawn_agent",
                 json!({"message": prompt(call_id), "agent_type": "worker", "task_name": format!("worker_{}", child + 1)}),
             ),
-            AgentCall::Message { call_id, child, followup, .. } => {
+            AgentCall::Message { call_id, target, followup, .. } => {
                 let name = if *followup { "followup_task" } else { "send_message" };
-                (name, json!({"target": format!("/root/worker_{}", child + 1), "message": message_text(call_id)}))
+                (name, json!({"target": target, "message": message_text(call_id)}))
             }
-            AgentCall::Close { child, .. } => ("close_agent", json!({"target": format!("/root/worker_{}", child + 1)})),
+            AgentCall::Close { target, .. } => ("close_agent", json!({"target": target})),
         }
     }
 
@@ -71,36 +75,45 @@ impl AgentCall {
 }
 
 impl Emitter {
-    /// The latest child that started and is not closed.
-    fn live_child(&self) -> Option<usize> {
-        self.children.iter().rposition(|child| child.started && !child.closed)
+    /// The latest child of `thread` that started and is not closed.
+    fn live_child(&self, thread: &str) -> Option<usize> {
+        self.children.iter().rposition(|child| child.started && !child.closed && child.parent_thread == thread)
+    }
+
+    fn child_of_thread(&self, thread: &str) -> Option<&Child> {
+        self.children.iter().find(|child| child.thread_id == thread)
+    }
+
+    fn agent_path_of(&self, thread: &str) -> String {
+        self.child_of_thread(thread).map_or_else(|| ROOT_AGENT_PATH.to_owned(), |child| child.agent_path.clone())
     }
 
     pub(super) fn plan_agent_call(&mut self, thread: &str, call: &Call, call_id: &str) -> Option<AgentCall> {
-        // Children are spawned by the root only (one level deep).
-        if thread != ROOT_THREAD_ID {
-            return None;
-        }
         let call_id = call_id.to_owned();
         match call {
             Call::Spawn(plan) => {
                 let child = self.children.len();
+                let depth = self.child_of_thread(thread).map_or(0, |parent| parent.depth) + 1;
                 self.children.push(Child {
                     thread_id: format!("019d0000-0000-7000-8000-{:012x}", child + 2),
-                    agent_path: format!("/root/worker_{}", child + 1),
+                    agent_path: format!("{}/worker_{}", self.agent_path_of(thread), child + 1),
+                    parent_thread: thread.to_owned(),
+                    depth,
                     started: plan.fate != ChildFate::NeverStarts,
                     closed: false,
                 });
                 Some(AgentCall::Spawn { call_id, child, plan: plan.clone() })
             }
             Call::Message { followup, via_activity } => {
-                let child = self.live_child()?;
-                Some(AgentCall::Message { call_id, child, followup: *followup, via_activity: *via_activity })
+                let child = self.live_child(thread)?;
+                let target = self.children[child].agent_path.clone();
+                Some(AgentCall::Message { call_id, child, target, followup: *followup, via_activity: *via_activity })
             }
             Call::Close { via_activity } => {
-                let child = self.live_child()?;
+                let child = self.live_child(thread)?;
                 self.children[child].closed = true;
-                Some(AgentCall::Close { call_id, child, via_activity: *via_activity })
+                let target = self.children[child].agent_path.clone();
+                Some(AgentCall::Close { call_id, child, target, via_activity: *via_activity })
             }
             _ => None,
         }
@@ -158,7 +171,8 @@ impl Emitter {
         match &call {
             AgentCall::Spawn { child, plan, .. } => {
                 let child = *child;
-                let Child { thread_id: child_thread, agent_path: child_path, .. } = self.children[child].clone();
+                let Child { thread_id: child_thread, agent_path: child_path, depth, .. } = self.children[child].clone();
+                let parent_path = self.agent_path_of(thread);
                 let edge_id = format!("edge:spawn:{thread}:{child_thread}");
                 let end_body = if plan.via_activity {
                     self.activity(&call_id, child, "started")
@@ -184,7 +198,7 @@ impl Emitter {
                 let metadata = json!({
                     "thread_id": child_thread, "agent_path": child_path, "task_name": format!("worker_{}", child + 1),
                     "nickname": format!("Worker{}", child + 1), "agent_role": "worker",
-                    "session_source": {"subagent": {"thread_spawn": {"parent_thread_id": thread, "depth": 1, "agent_path": child_path, "agent_nickname": format!("Worker{}", child + 1), "agent_role": "worker"}}},
+                    "session_source": {"subagent": {"thread_spawn": {"parent_thread_id": thread, "depth": depth, "agent_path": child_path, "agent_nickname": format!("Worker{}", child + 1), "agent_role": "worker"}}},
                     "cwd": "/repo", "model": super::MODEL, "provider_name": super::PROVIDER,
                 });
                 let started = self.start_thread(
@@ -201,7 +215,7 @@ impl Emitter {
                 let mut inputs = vec![developer_message(&format!("You are {child_path}."))];
                 let target = match plan.fate {
                     ChildFate::ReceivesTask => {
-                        inputs.push(agent_message(ROOT_AGENT_PATH, &child_path, &prompt(&call_id)));
+                        inputs.push(agent_message(&parent_path, &child_path, &prompt(&call_id)));
                         TargetFact::ItemOf(child_thread.clone())
                     }
                     _ => {
@@ -240,7 +254,7 @@ impl Emitter {
                     format!("edge:tool:{call_id}"),
                     EdgeFact { kind: edge_kind, target: TargetFact::ItemOf(child_thread.clone()), carries },
                 );
-                let inputs = vec![agent_message(ROOT_AGENT_PATH, &child_path, &text)];
+                let inputs = vec![agent_message(&self.agent_path_of(thread), &child_path, &text)];
                 self.child_turn(child, inputs, true, &[], vec![(start, HbRule::ChildTurnAfterMessage)]);
             }
             AgentCall::Close { child, via_activity, .. } => {
@@ -285,15 +299,15 @@ impl Emitter {
         }
     }
 
-    /// The child's result, observed after its turn; `Delivered` shows it in the root's next request.
+    /// The child's result, observed after its turn; `Delivered` shows it in the parent's next
+    /// request.
     fn agent_result(&mut self, child: usize, child_turn: &str, child_turn_end: usize, plan: ResultPlan) {
-        let Child { thread_id: child_thread, agent_path: child_path, .. } = self.children[child].clone();
-        let edge_id = format!("edge:agent_result:{child_thread}:{child_turn}:{ROOT_THREAD_ID}");
+        let Child { thread_id: child_thread, agent_path: child_path, parent_thread, .. } = self.children[child].clone();
+        let edge_id = format!("edge:agent_result:{child_thread}:{child_turn}:{parent_thread}");
         let message = format!("<subagent_notification>{child_path} finished {child_turn}</subagent_notification>");
         let carried = json!({"child_agent_path": child_path, "message": message, "status": {"completed": "done"}});
         let carried_payload = self.payload(RawPayloadKind::AgentResult, &carried);
-        let carried_id = carried_payload.raw_payload_id.clone();
-        let carried_payload = Some(carried_payload);
+        let carried = carried_payload.raw_payload_id.clone();
         self.push(
             Some(&child_thread),
             Some(child_turn),
@@ -301,19 +315,20 @@ impl Emitter {
                 edge_id: edge_id.clone(),
                 child_thread_id: child_thread.clone(),
                 child_codex_turn_id: child_turn.to_owned(),
-                parent_thread_id: ROOT_THREAD_ID.to_owned(),
+                parent_thread_id: parent_thread.clone(),
                 message: message.clone(),
-                carried_payload,
+                carried_payload: Some(carried_payload),
             },
             Tag::Plain,
             vec![(child_turn_end, HbRule::ResultAfterChildTurn)],
         );
         match plan {
             ResultPlan::Delivered => {
-                let root = self.state(ROOT_THREAD_ID);
-                root.pending_inputs.push(agent_message(&child_path, ROOT_AGENT_PATH, &message));
-                root.pending_waits.push(child_turn_end);
-                self.notifications.push((edge_id, message, carried_id));
+                let parent_path = self.agent_path_of(&parent_thread);
+                let parent = self.state(&parent_thread);
+                parent.pending_inputs.push(agent_message(&child_path, &parent_path, &message));
+                parent.pending_waits.push(child_turn_end);
+                self.notifications.push(Notification { edge_id, parent_thread, message, carried });
             }
             _ => {
                 self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
@@ -321,27 +336,33 @@ impl Emitter {
         }
     }
 
-    /// Results whose notification no later request or compaction carried stay undelivered.
+    /// Results whose notification no later request or compaction of the parent carried stay
+    /// undelivered.
     pub(super) fn settle_notifications(&mut self) {
-        let root = &self.threads[ROOT_THREAD_ID];
-        let unshown: Vec<bool> = self
-            .notifications
-            .iter()
-            .map(|(_, message, _)| {
-                root.pending_inputs.iter().any(|item| item["content"][0]["text"].as_str() == Some(message))
-            })
-            .collect();
-        for ((edge_id, _, carried), unshown) in std::mem::take(&mut self.notifications).into_iter().zip(unshown) {
+        for Notification { edge_id, parent_thread, message, carried } in std::mem::take(&mut self.notifications) {
+            let unshown = self.threads[&parent_thread]
+                .pending_inputs
+                .iter()
+                .any(|item| item["content"][0]["text"].as_str() == Some(message.as_str()));
             if unshown {
                 self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
             } else {
                 let fact = EdgeFact {
                     kind: InteractionEdgeKind::AgentResult,
-                    target: TargetFact::ItemOf(ROOT_THREAD_ID.to_owned()),
+                    target: TargetFact::ItemOf(parent_thread),
                     carries: vec![carried],
                 };
                 self.facts.edges.insert(edge_id, fact);
             }
         }
     }
+}
+
+/// An agent result waiting to be shown to its parent.
+pub struct Notification {
+    edge_id: String,
+    parent_thread: String,
+    message: String,
+    /// The raw payload id of the result the edge carries.
+    carried: String,
 }

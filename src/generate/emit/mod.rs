@@ -209,8 +209,8 @@ struct Emitter {
     children: Vec<agents::Child>,
     /// `(thread, runtime cell id) → code_cell_id`, for wait calls.
     cell_ids: HashMap<(String, String), String>,
-    /// Agent results waiting to be shown to the root: (edge id, notification text, carried payload).
-    notifications: Vec<(String, String, String)>,
+    /// Agent results waiting to be shown to their parent.
+    notifications: Vec<agents::Notification>,
     /// The last event of each terminal session's latest operation.
     session_last: HashMap<u64, usize>,
 }
