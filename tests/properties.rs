@@ -113,6 +113,14 @@ fn planted_missing_summary_cut_is_caught() {
     assert_eq!(caught_by("no summary cut", bugs), Property::ModelAgreement);
 }
 
+#[test]
+fn planted_runtime_cells_keyed_without_thread_is_caught() {
+    let bugs = PlantedBugs { runtime_cells_ignore_thread: true, ..PlantedBugs::default() };
+    let property = caught_by("runtime cells keyed without thread", bugs);
+    // A child's first cell reuses the root's runtime id "1": the valid stream is rejected.
+    assert_eq!(property, Property::ModelAgreement);
+}
+
 /// A bundle directory read fully into memory, independent of `Bundle::read_dir`.
 fn in_memory_copy(dir: &Path) -> Bundle {
     let manifest = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();

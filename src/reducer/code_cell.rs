@@ -88,6 +88,12 @@ impl Replay<'_> {
             .is_some_and(|ids| !ids.is_empty())
     }
 
+    /// Runtime cell ids are only unique within a thread.
+    pub(super) fn runtime_cell_key(&self, thread_id: &str, runtime_cell_id: &str) -> (String, String) {
+        let thread = if self.bugs.runtime_cells_ignore_thread { "" } else { thread_id };
+        (thread.to_owned(), runtime_cell_id.to_owned())
+    }
+
     pub(super) fn code_cell_started(
         &mut self,
         ctx: Ctx,
@@ -97,7 +103,7 @@ impl Replay<'_> {
     ) -> Result<(), Error> {
         let thread_id = self.code_cell_thread(ctx, START_EVENT, runtime_cell_id)?;
         let code_cell_id = format!("code_cell:{model_visible_call_id}");
-        let key = (thread_id.clone(), runtime_cell_id.to_owned());
+        let key = self.runtime_cell_key(&thread_id, runtime_cell_id);
         match self.runtime_cells.get(&key) {
             Some(existing) if existing != &code_cell_id => {
                 return Err(ErrorKind::RuntimeCellRemapped {
@@ -245,7 +251,7 @@ impl Replay<'_> {
         let event_name = kind.event_name();
         let thread_id = self.code_cell_thread(ctx, event_name, runtime_cell_id)?;
         let code_cell_id =
-            self.runtime_cells.get(&(thread_id.clone(), runtime_cell_id.to_owned())).cloned().ok_or_else(|| {
+            self.runtime_cells.get(&self.runtime_cell_key(&thread_id, runtime_cell_id)).cloned().ok_or_else(|| {
                 ErrorKind::UnknownRuntimeCell {
                     event: event_name,
                     runtime_cell: runtime_cell_id.to_owned(),

@@ -17,4 +17,6 @@ pub struct PlantedBugs {
     pub last_reasoning_wins: bool,
     /// Keep JSON summaries whole instead of cutting them at 240 bytes.
     pub no_summary_cut: bool,
+    /// Key runtime cells by their runtime id alone, as if ids could not repeat across threads.
+    pub runtime_cells_ignore_thread: bool,
 }

@@ -40,7 +40,7 @@ impl Replay<'_> {
             RawToolCallRequester::Model => ToolCallRequester::Model,
             RawToolCallRequester::CodeCell { runtime_cell_id } => {
                 let code_cell_id =
-                    self.runtime_cells.get(&(thread_id.clone(), runtime_cell_id.clone())).cloned().ok_or_else(
+                    self.runtime_cells.get(&self.runtime_cell_key(&thread_id, runtime_cell_id)).cloned().ok_or_else(
                         || ErrorKind::NestedToolUnknownRuntimeCell {
                             runtime_cell: runtime_cell_id.clone(),
                             thread: thread_id.clone(),
@@ -173,7 +173,7 @@ impl Replay<'_> {
             .and_then(Value::as_str)
             .ok_or_else(|| ErrorKind::WaitWithoutCellId(payload_id.clone()))?;
         // A wait for an unknown or still-queued cell is silently not linked.
-        if let Some(code_cell_id) = self.runtime_cells.get(&(thread_id.to_owned(), cell_id.to_owned())) {
+        if let Some(code_cell_id) = self.runtime_cells.get(&self.runtime_cell_key(thread_id, cell_id)) {
             if let Some(cell) = self.trace.code_cells.get_mut(code_cell_id) {
                 cell.wait_tool_call_ids.push(tool_call_id.to_owned());
             }
