@@ -47,6 +47,8 @@ fn reduce_stdout_prints_state_and_a_newline() {
 fn reduce_writes_state_json_into_the_bundle_like_upstream() {
     let case = upstream_case("response_outputs_enter_thread_conversation_on_completion");
     if !case.exists() {
+        // Same rule as the upstream conformance test: skipped on a user's clone, never in CI.
+        assert!(std::env::var_os("CI").is_none(), "../shared is missing: {}", case.display());
         eprintln!("SKIPPED: ../shared not present");
         return;
     }
@@ -89,6 +91,8 @@ fn malformed_line_exits_2_and_names_the_line() {
 fn replay_error_exits_2_with_upstream_message_first() {
     let case = upstream_case("unknown_previous_response_id_is_reducer_error");
     if !case.exists() {
+        // Same rule as the upstream conformance test: skipped on a user's clone, never in CI.
+        assert!(std::env::var_os("CI").is_none(), "../shared is missing: {}", case.display());
         eprintln!("SKIPPED: ../shared not present");
         return;
     }
@@ -138,4 +142,41 @@ fn reduce_replaces_a_state_json_symlink_instead_of_following_it() {
     let state = bundle.path().join("state.json");
     assert!(!state.symlink_metadata().unwrap().file_type().is_symlink());
     assert!(std::fs::read_to_string(state).unwrap().starts_with('{'));
+}
+
+#[test]
+fn reduce_gives_state_json_the_mode_a_plain_write_would() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let bundle = copy_bundle(&corpus("full_and_incremental_requests"));
+    let plain = bundle.path().join("plain.txt");
+    std::fs::write(&plain, "x").unwrap();
+    let state = bundle.path().join("state.json");
+    let output = bin().arg("reduce").arg(bundle.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(mode(&state), mode(&plain), "a new state.json gets 0666 less the umask");
+
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let output = bin().arg("reduce").arg(bundle.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(mode(&state), 0o640, "an existing state.json keeps its mode");
+}
+
+#[test]
+fn reduce_writes_into_a_fifo_instead_of_replacing_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let output =
+        bin().arg("reduce").arg(corpus("full_and_incremental_requests")).arg("-o").arg(&fifo).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Checked before joining: a replaced FIFO leaves the reader blocked for good.
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
+    assert!(reader.join().unwrap().starts_with('{'));
 }

@@ -52,10 +52,28 @@ pub fn run(args: ReduceArgs) -> ExitCode {
 }
 
 /// Write through a temporary file renamed into place: a reader never sees half a file, and a
-/// symlink at `path` is replaced, never followed out of the bundle.
+/// symlink at `path` is replaced, never followed out of the bundle. The file gets the mode a plain
+/// write would give it (an existing file's, else 0666 less the umask). A FIFO or device at `path`
+/// is written to, not replaced.
 fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let existing = std::fs::symlink_metadata(path).ok();
+    if let Some(meta) = &existing {
+        let kind = meta.file_type();
+        if !kind.is_file() && !kind.is_symlink() && !kind.is_dir() {
+            return std::fs::write(path, bytes);
+        }
+    }
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(dir)?;
+    if let Some(meta) = existing.filter(|meta| meta.is_file()) {
+        file.as_file().set_permissions(meta.permissions())?;
+    }
     file.write_all(bytes)?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
