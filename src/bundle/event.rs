@@ -95,6 +95,15 @@ pub enum InferenceRequestInputMode {
     IncrementalWithUntracedPrefix { previous_response_id: String, prefix_payload: RawPayloadRef },
 }
 
+/// The `request_input_mode` field as written. Main has no such field and accepts any value there,
+/// so a mode the branch does not define is kept as JSON rather than rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RequestInputModeField {
+    Known(InferenceRequestInputMode),
+    Unrecognized(serde_json::Value),
+}
+
 /// The event payload, internally tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -132,7 +141,7 @@ pub enum RawPayload {
         provider_name: String,
         request_payload: RawPayloadRef,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        request_input_mode: Option<InferenceRequestInputMode>,
+        request_input_mode: Option<RequestInputModeField>,
     },
     InferenceCompleted {
         inference_call_id: String,

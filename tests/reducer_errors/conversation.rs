@@ -1,7 +1,8 @@
 //! Inference lifecycle, request/response reduction and item normalization (§D.4–§D.6).
 
 use pretty_assertions::assert_eq;
-use rollout_conformance::bundle::{InferenceRequestInputMode, RawPayload, RawPayloadKind};
+use rollout_conformance::bundle::{InferenceRequestInputMode, RawPayload, RawPayloadKind, RequestInputModeField};
+use rollout_conformance::reducer::replay_dir;
 use serde_json::{json, Value};
 
 use crate::support::{function_call, inference_started, input, message, output, Trace, CHILD, ROOT, TURN};
@@ -66,7 +67,7 @@ fn previous_response_id_of_another_thread_is_unknown() {
 }
 
 /// `inference_started` of the `request_input_mode` branch (§D.6) with an explicit mode.
-fn started_with_mode(trace: &mut Trace, call: &str, body: Value, mode: InferenceRequestInputMode) -> u64 {
+fn started_with_mode(trace: &mut Trace, call: &str, body: Value, mode: RequestInputModeField) -> u64 {
     let request_payload = trace.payload(RawPayloadKind::InferenceRequest, body);
     let RawPayload::InferenceStarted { inference_call_id, thread_id, codex_turn_id, model, provider_name, .. } =
         inference_started(call, ROOT, TURN, request_payload.clone())
@@ -100,21 +101,32 @@ fn traced_first_response() -> Trace {
 
 #[test]
 fn explicit_request_mode_is_parsed_and_ignored() {
-    let mode = InferenceRequestInputMode::FullSnapshot;
-    let with_mode = {
-        let mut trace = traced_first_response();
-        started_with_mode(&mut trace, "inf-2", json!({ "previous_response_id": "resp-1", "input": [] }), mode);
-        trace.replay()
-    };
     let without_mode = {
         let mut trace = traced_first_response();
         trace.request("inf-2", json!({ "previous_response_id": "resp-1", "input": [] }));
         trace.replay()
     };
-    // Incremental from the payload: prior request and response items, no new ones.
-    let ids = &with_mode.trace.inference_calls["inf-2"].request_item_ids;
-    assert_eq!(ids, &["conversation_item:1".to_owned(), "conversation_item:2".to_owned()]);
-    assert_eq!(with_mode.trace, without_mode.trace);
+    let modes = [
+        RequestInputModeField::Known(InferenceRequestInputMode::FullSnapshot),
+        // Modes the branch does not define, and values that are no mode at all, parse too.
+        RequestInputModeField::Unrecognized(json!({ "type": "full_snapshot_v2" })),
+        RequestInputModeField::Unrecognized(json!({ "type": "incremental" })),
+        RequestInputModeField::Unrecognized(json!("full")),
+    ];
+    for mode in modes {
+        let mut trace = traced_first_response();
+        started_with_mode(&mut trace, "inf-2", json!({ "previous_response_id": "resp-1", "input": [] }), mode.clone());
+        // Through disk, so the field is parsed from trace.jsonl.
+        let dir = tempfile::tempdir().unwrap();
+        trace.bundle().write_dir(dir.path()).unwrap();
+        let log = std::fs::read_to_string(dir.path().join("trace.jsonl")).unwrap();
+        assert!(log.contains("\"request_input_mode\""), "{log}");
+        let with_mode = replay_dir(dir.path()).unwrap_or_else(|e| panic!("{mode:?}: {}", e.message()));
+        // Incremental from the payload: prior request and response items, no new ones.
+        let ids = &with_mode.trace.inference_calls["inf-2"].request_item_ids;
+        assert_eq!(ids, &["conversation_item:1".to_owned(), "conversation_item:2".to_owned()], "{mode:?}");
+        assert_eq!(with_mode.trace, without_mode.trace, "{mode:?}");
+    }
 }
 
 #[test]
@@ -122,19 +134,19 @@ fn untraced_prefix_mode_is_ignored_so_its_unknown_response_fails() {
     let mut trace = Trace::rooted();
     let prefix_payload = trace.payload(RawPayloadKind::InferenceRequest, input(json!([message("user", "prewarmed")])));
     let prefix_id = prefix_payload.raw_payload_id.clone();
-    let mode = InferenceRequestInputMode::IncrementalWithUntracedPrefix {
+    let mode = RequestInputModeField::Known(InferenceRequestInputMode::IncrementalWithUntracedPrefix {
         previous_response_id: "resp-warm".into(),
         prefix_payload,
-    };
+    });
     let seq = started_with_mode(&mut trace, "inf-1", json!({ "previous_response_id": "resp-warm", "input": [] }), mode);
     trace.fails_with("incremental inference request inf-1 referenced unknown previous_response_id resp-warm", seq);
 
     let mut trace = Trace::rooted();
     let prefix_payload = trace.payload(RawPayloadKind::InferenceRequest, input(json!([message("user", "prewarmed")])));
-    let mode = InferenceRequestInputMode::IncrementalWithUntracedPrefix {
+    let mode = RequestInputModeField::Known(InferenceRequestInputMode::IncrementalWithUntracedPrefix {
         previous_response_id: "resp-warm".into(),
         prefix_payload,
-    };
+    });
     started_with_mode(&mut trace, "inf-1", input(json!([message("user", "hi")])), mode);
     let reduced = trace.replay();
     assert!(!reduced.trace.raw_payloads.contains_key(&prefix_id), "main never registers the prefix payload");
