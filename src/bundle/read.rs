@@ -13,7 +13,7 @@ impl Bundle {
     pub fn read_dir(dir: impl AsRef<Path>) -> Result<Bundle, Error> {
         let dir = dir.as_ref();
         let manifest_path = dir.join(MANIFEST_FILE_NAME);
-        let manifest_bytes = std::fs::read(&manifest_path)
+        let manifest_bytes = read_regular(&manifest_path)
             .map_err(|e| Error::new(ErrorKind::ManifestOpen(e.to_string())).with_file(&manifest_path))?;
         let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| {
             Error::new(ErrorKind::ManifestParse(manifest_path.display().to_string()))
@@ -21,7 +21,7 @@ impl Bundle {
                 .with_detail(e)
         })?;
         let log_path = dir.join(RAW_EVENT_LOG_FILE_NAME);
-        let log = std::fs::read(&log_path).map_err(|e| {
+        let log = read_regular(&log_path).map_err(|e| {
             Error::new(ErrorKind::TraceOpen(log_path.display().to_string())).with_file(&log_path).with_detail(e)
         })?;
         let (events, stop) = parse_event_log(&log);
@@ -87,5 +87,14 @@ pub fn payload_file(root: &Path, payload: &RawPayloadRef) -> Result<Vec<u8>, Err
             .with_file(&payload.path)
             .with_detail("payload path resolves outside the bundle (symlink)"));
     }
-    std::fs::read(&target).map_err(|e| open_error(e.to_string()))
+    read_regular(&target).map_err(|e| open_error(e.to_string()))
+}
+
+/// Read a whole file, refusing anything but a regular file: a FIFO or device in a bundle would
+/// block the read or never end.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    std::fs::read(path)
 }

@@ -164,6 +164,35 @@ fn missing_payload_file_on_disk_is_open_error() {
     assert_eq!(err.seq, Some(1));
 }
 
+/// Replay `dir` on another thread; a read that blocks fails the test instead of hanging it.
+fn replay_dir_error_within_seconds(dir: &Path) -> Error {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || sender.send(replay_dir_error(&dir)));
+    receiver.recv_timeout(std::time::Duration::from_secs(20)).expect("replay blocked on a file")
+}
+
+#[test]
+fn fifo_in_the_bundle_is_refused_instead_of_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut trace = Trace::empty();
+    let metadata = trace.payload(RawPayloadKind::SessionMetadata, json!({ "agent_path": "/root" }));
+    trace.event(None, None, thread_with_metadata(metadata));
+    trace.bundle().write_dir(dir.path()).unwrap();
+    let mkfifo = |path: &Path| {
+        fs::remove_file(path).unwrap();
+        assert!(std::process::Command::new("mkfifo").arg(path).status().unwrap().success());
+    };
+    mkfifo(&dir.path().join("payloads/1.json"));
+    let err = replay_dir_error_within_seconds(dir.path());
+    assert_eq!(err.message(), "open payload raw_payload:1");
+    assert_eq!(err.seq, Some(1));
+
+    mkfifo(&dir.path().join("trace.jsonl"));
+    let err = replay_dir_error_within_seconds(dir.path());
+    assert!(err.message().starts_with("open trace"), "{}", err.message());
+}
+
 #[test]
 fn payload_that_is_not_json_is_parse_error() {
     let mut trace = Trace::empty();
