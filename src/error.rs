@@ -294,11 +294,13 @@ impl Error {
         if let Some(file) = &self.file {
             lines.push(format!("file: {}", file.display()));
         }
-        if let Some(line) = self.line {
-            lines.push(format!("line: {line}"));
-        }
-        if let Some(seq) = self.seq {
-            lines.push(format!("seq: {seq}"));
+        // The line is always the event's line in the log, even when `file` is a payload.
+        let log = crate::bundle::RAW_EVENT_LOG_FILE_NAME;
+        match (self.line, self.seq) {
+            (Some(line), Some(seq)) => lines.push(format!("event: {log} line {line}, seq {seq}")),
+            (Some(line), None) => lines.push(format!("event: {log} line {line}")),
+            (None, Some(seq)) => lines.push(format!("event: seq {seq}")),
+            (None, None) => {}
         }
         lines
     }

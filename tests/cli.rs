@@ -83,7 +83,7 @@ fn malformed_line_exits_2_and_names_the_line() {
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(err.starts_with("error: parse trace event line 3\n"), "{err}");
-    assert!(err.contains("line: 3"), "{err}");
+    assert!(err.contains("event: trace.jsonl line 3"), "{err}");
     assert!(output.stdout.is_empty());
 }
 
@@ -104,7 +104,8 @@ fn replay_error_exits_2_with_upstream_message_first() {
         first,
         "error: incremental inference request inference-1 referenced unknown previous_response_id resp-missing"
     );
-    assert!(err.contains("seq: "), "{err}");
+    // Line 3 of that bundle's trace.jsonl is inference-1's start, with seq 3.
+    assert!(err.contains("\n  event: trace.jsonl line 3, seq 3"), "{err}");
 }
 
 #[test]
