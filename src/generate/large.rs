@@ -175,7 +175,7 @@ impl Builder {
             self.events += 1 + 4 + 1 + 1;
         }
         self.children.push(Child { started, closed: false });
-        Call::Spawn(ChildPlan { fate, via_activity, assistant_reply: n % 2 == 0, calls: Vec::new(), result })
+        Call::Spawn(ChildPlan { fate, via_activity, assistant_reply: n.is_multiple_of(2), calls: Vec::new(), result })
     }
 }
 

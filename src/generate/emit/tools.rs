@@ -72,7 +72,7 @@ impl CallWork {
 /// Every third command is long, so its JSON summary is cut at 240 bytes.
 fn exec_command_line(call_id: &str) -> String {
     let n: usize = call_id.trim_start_matches("call-").parse().unwrap_or(0);
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         let files: Vec<String> = (0..30).map(|i| format!("src/module_{i}/mod.rs")).collect();
         format!("rustfmt --check {} # {call_id}", files.join(" "))
     } else {
