@@ -23,8 +23,8 @@ For each size, one valid scenario of about that many events is generated (as `ge
 does) and reduced --repeat times in memory (`replay` on the in-memory bundle) and from disk
 (`replay_dir` on a copy written to the system temp directory, page cache warm); the fastest run
 counts. The table shows each size's time and the ratios to the previous size: when the sizes
-double, linear scaling reads as time ratios near 2. The closing lines fit time ~ events^k from
-the first and last sizes (k near 1 is linear). Absolute times depend on the machine, its load and
+double, linear scaling reads as time ratios near 2. The closing lines fit time ~ events^k over
+all sizes by least squares on the logarithms (k near 1 is linear). Absolute times depend on the machine, its load and
 the build profile; compare the ratios, in a release build.
 
 Exit status: 0 when every size was measured; 1 when a generated bundle does not reduce; 2 on
@@ -33,7 +33,7 @@ usage or I/O errors.
 Example:
   cargo run --release -- bench --events 10000,20000,40000,80000,160000")]
 pub struct BenchArgs {
-    /// Target event counts, smallest first, comma separated.
+    /// Target event counts, comma separated; measured smallest first, repeats dropped.
     #[arg(
         long,
         value_name = "N,N,...",
@@ -59,8 +59,11 @@ struct Row {
 
 pub fn run(args: BenchArgs) -> ExitCode {
     let terminal = std::io::stderr().is_terminal();
+    let mut sizes = args.events.clone();
+    sizes.sort_unstable();
+    sizes.dedup();
     let mut rows = Vec::new();
-    for &target in &args.events {
+    for &target in &sizes {
         if terminal {
             eprintln!("measuring about {target} events ...");
         }
@@ -155,8 +158,7 @@ fn rate(events: usize, took: Duration) -> String {
 }
 
 /// The scaling in words, from ratios only. The per-step ratios show the spread; the verdict comes
-/// from the first and last sizes, which single noisy steps disturb least: time growing as
-/// events^k, with k near 1 linear.
+/// from k in time ~ events^k, fitted over every size so one noisy size moves it least.
 fn conclusion(rows: &[Row], time: impl Fn(&Row) -> Duration) -> String {
     let secs = |row: &Row| time(row).as_secs_f64().max(1e-9);
     let steps: Vec<(f64, f64)> = rows
@@ -168,7 +170,7 @@ fn conclusion(rows: &[Row], time: impl Fn(&Row) -> Duration) -> String {
         return "one size only: no ratio to compare".to_owned();
     }
     let (events, took) = (last.events as f64 / first.events as f64, secs(last) / secs(first));
-    let exponent = took.ln() / events.ln();
+    let exponent = log_log_slope(rows.iter().map(|row| (row.events as f64, secs(row))));
     let verdict = match exponent {
         k if k > 1.15 => "superlinear",
         k if k < 0.85 => "sublinear (fixed costs dominate the small sizes)",
@@ -183,6 +185,33 @@ fn conclusion(rows: &[Row], time: impl Fn(&Row) -> Duration) -> String {
     format!("{verdict}: {per_step}; {events:.1}x the events took {took:.1}x the time (time ~ events^{exponent:.2})")
 }
 
+/// The least-squares slope of ln(y) against ln(x).
+fn log_log_slope(points: impl Iterator<Item = (f64, f64)>) -> f64 {
+    let points: Vec<(f64, f64)> = points.map(|(x, y)| (x.ln(), y.ln())).collect();
+    let n = points.len() as f64;
+    let (mean_x, mean_y) = (points.iter().map(|p| p.0).sum::<f64>() / n, points.iter().map(|p| p.1).sum::<f64>() / n);
+    let covariance: f64 = points.iter().map(|(x, y)| (x - mean_x) * (y - mean_y)).sum();
+    let variance: f64 = points.iter().map(|(x, _)| (x - mean_x).powi(2)).sum();
+    covariance / variance.max(1e-12)
+}
+
 fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
     values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_log_slope;
+
+    #[test]
+    fn slope_of_a_power_law_is_its_exponent() {
+        let linear = [(1e4, 0.5), (2e4, 1.0), (4e4, 2.0)];
+        assert!((log_log_slope(linear.into_iter()) - 1.0).abs() < 1e-9);
+        let quadratic = [(1e4, 1.0), (2e4, 4.0), (4e4, 16.0)];
+        assert!((log_log_slope(quadratic.into_iter()) - 2.0).abs() < 1e-9);
+        // One slow middle size moves the fit less than it moves a single step.
+        let noisy = [(1e4, 1.0), (2e4, 3.0), (4e4, 4.0)];
+        let k = log_log_slope(noisy.into_iter());
+        assert!(k > 0.9 && k < 1.1, "{k}");
+    }
 }
