@@ -8,7 +8,7 @@ use rollout_conformance::canon::canonical_form;
 use rollout_conformance::diff::json_diff;
 use rollout_conformance::generate::order_dependence::{masked, ORDER_DEPENDENCES};
 use rollout_conformance::reducer::{replay, replay_dir, replay_with_bugs, PlantedBugs, Replayed};
-use rollout_conformance::suite::{run, Property, Reducer, ReferenceReducer, SuiteConfig};
+use rollout_conformance::suite::{recheck, run, Property, Reducer, ReferenceReducer, SuiteConfig};
 
 /// Cases per run in `cargo test`; `PROPTEST_CASES` raises it.
 const CI_CASES: u32 = 96;
@@ -119,6 +119,34 @@ fn planted_runtime_cells_keyed_without_thread_is_caught() {
     let property = caught_by("runtime cells keyed without thread", bugs);
     // A child's first cell reuses the root's runtime id "1": the valid stream is rejected.
     assert_eq!(property, Property::ModelAgreement);
+}
+
+#[test]
+fn a_caught_bug_is_saved_shrunk_and_its_regression_fails_until_fixed() {
+    let bug = Planted("no spawn fallback", PlantedBugs { no_spawn_fallback: true, ..PlantedBugs::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let config = SuiteConfig {
+        persist: Some(dir.path().to_path_buf()),
+        max_shrink_iters: 256,
+        ..SuiteConfig::with_cases(CI_CASES)
+    };
+    let failure = run(&bug, &config).failure.expect("the planted bug is caught");
+    assert_eq!(failure.violation.property, Property::ModelAgreement);
+    let saved = failure.saved.expect("the failing case is saved");
+    assert_eq!(saved.parent(), Some(dir.path()));
+    assert!(saved.file_name().unwrap().to_string_lossy().starts_with("model-agreement-"), "{}", saved.display());
+    for file in
+        ["case.md", "expected-facts.json", "causal/manifest.json", "causal/trace.jsonl", "reordered/trace.jsonl"]
+    {
+        assert!(saved.join(file).is_file(), "{file} missing in {}", saved.display());
+    }
+    let case = std::fs::read_to_string(saved.join("case.md")).unwrap();
+    assert!(case.contains(&failure.violation.message), "{case}");
+
+    // The saved bundle alone reproduces the failure, and the reference passes it.
+    let again = recheck(&bug, &saved).expect_err("the saved case fails under the bug");
+    assert_eq!(again.property, Property::ModelAgreement, "{again}");
+    recheck(&ReferenceReducer, &saved).unwrap_or_else(|v| panic!("the reference fails its own regression: {v}"));
 }
 
 /// A bundle directory read fully into memory, independent of `Bundle::read_dir`.

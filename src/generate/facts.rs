@@ -3,11 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
 use crate::model::{ConversationItemKind, ConversationPart, InteractionEdgeKind, RolloutTrace, TraceAnchor};
 use crate::reducer::{Leftovers, UndeliveredReason};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Serializable, so a saved regression can be re-checked against the facts it failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExpectedFacts {
     pub threads: Vec<String>,
     pub code_cells: BTreeMap<String, CellFact>,
@@ -25,7 +28,7 @@ pub struct ExpectedFacts {
     pub json_summaries: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellFact {
     pub thread_id: String,
     pub model_visible_call_id: String,
@@ -38,7 +41,7 @@ pub struct CellFact {
     pub wait_tool_call_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EdgeFact {
     pub kind: InteractionEdgeKind,
     pub target: TargetFact,
@@ -48,13 +51,13 @@ pub struct EdgeFact {
 }
 
 /// Where an edge must land: an item of a thread, or the thread itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TargetFact {
     ItemOf(String),
     Thread(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompactionFact {
     pub thread_id: String,
     pub input_items: usize,

@@ -1,7 +1,7 @@
 //! What stayed queued at the end of replay. Upstream drops all of it silently; we return it as
 //! data so that `check` and the property suite can call it out.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Replay;
 use crate::bundle::CodeCellRuntimeStatus;
@@ -52,7 +52,7 @@ pub struct UndeliveredEdge {
     pub reason: UndeliveredReason,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UndeliveredReason {
     /// A spawn edge whose child thread never started: no fallback target exists.

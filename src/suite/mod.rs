@@ -14,11 +14,13 @@ use crate::bundle::Bundle;
 use crate::error::Error;
 use crate::generate::coverage::{paths, Coverage};
 use crate::generate::emit::{emit, Emitted};
+use crate::generate::facts::ExpectedFacts;
 use crate::generate::mutate::{applicable, apply};
 use crate::generate::reorder::choices;
 use crate::generate::scenario::{scenario, Scenario, Size};
 use crate::reducer::{replay, Replayed};
 pub use properties::{Property, Violation};
+pub use regression::{recheck, EXPECTED_FACTS_FILE_NAME};
 
 /// A reducer under test: a bundle in, a reduced state (or an error) and what stayed queued out.
 pub trait Reducer {
@@ -99,6 +101,8 @@ pub struct FailedCase {
     pub expected_error: Option<String>,
     /// For a stream failure: the causal order too, since confluence needs both orders.
     pub causal: Option<Bundle>,
+    /// For a stream failure: what the scenario says a correct reduction contains.
+    pub facts: Option<ExpectedFacts>,
 }
 
 /// Check one case: the stream properties, then one mutation of it.
@@ -110,14 +114,16 @@ pub fn check_case(
 ) -> Result<(), Box<FailedCase>> {
     properties::check_stream(reducer, emitted, order).map_err(|violation| {
         let causal = Some(emitted.bundle(&emitted.causal_order()));
-        Box::new(FailedCase { violation, bundle: emitted.bundle(order), expected_error: None, causal })
+        let facts = Some(emitted.facts.clone());
+        Box::new(FailedCase { violation, bundle: emitted.bundle(order), expected_error: None, causal, facts })
     })?;
     let kinds = applicable(emitted);
     if !kinds.is_empty() {
         if let Some(mutated) = apply(emitted, kinds[pick.index(kinds.len())]) {
             properties::check_rejection(reducer, &mutated).map_err(|violation| {
                 let expected_error = Some(mutated.expected_error.clone());
-                Box::new(FailedCase { violation, bundle: mutated.bundle.clone(), expected_error, causal: None })
+                let bundle = mutated.bundle.clone();
+                Box::new(FailedCase { violation, bundle, expected_error, causal: None, facts: None })
             })?;
         }
     }
@@ -151,10 +157,7 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
     let failure = match result {
         Ok(()) => None,
         Err(TestError::Abort(reason)) => Some(SuiteFailure {
-            violation: Violation {
-                property: Property::ModelAgreement,
-                message: format!("generation aborted: {reason}"),
-            },
+            violation: Violation { property: Property::Generation, message: format!("generation aborted: {reason}") },
             events: 0,
             saved: None,
         }),
@@ -172,6 +175,7 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
                     bundle: emitted.bundle(&order),
                     expected_error: None,
                     causal: Some(emitted.bundle(&emitted.causal_order())),
+                    facts: Some(emitted.facts.clone()),
                 }),
             };
             let saved = config.persist.as_ref().and_then(|dir| regression::save(dir, &failed, config).ok());

@@ -8,6 +8,7 @@ use crate::bundle::Bundle;
 use crate::canon::canonical_form;
 use crate::diff::json_diff;
 use crate::generate::emit::Emitted;
+use crate::generate::facts::ExpectedFacts;
 use crate::generate::mutate::Mutated;
 use crate::generate::order_dependence::{is_late_end_record, masked};
 use crate::reducer::Replayed;
@@ -21,6 +22,8 @@ pub enum Property {
     Ownership,
     ModelAgreement,
     Rejection,
+    /// Not a property of the reducer: the generator gave up before a case could be checked.
+    Generation,
 }
 
 impl Property {
@@ -32,6 +35,7 @@ impl Property {
             Property::Ownership => "ownership",
             Property::ModelAgreement => "model-agreement",
             Property::Rejection => "rejection",
+            Property::Generation => "generation",
         }
     }
 }
@@ -70,7 +74,7 @@ fn lines(problems: &[String]) -> String {
     text
 }
 
-fn reduce(reducer: &dyn Reducer, bundle: &Bundle, what: &str) -> Result<Replayed, Violation> {
+pub(super) fn reduce(reducer: &dyn Reducer, bundle: &Bundle, what: &str) -> Result<Replayed, Violation> {
     reducer.reduce(bundle).map_err(|e| {
         let context = e.context_lines().join(", ");
         violation(Property::ModelAgreement, format!("the {what} of a valid stream was rejected: {e} ({context})"))
@@ -99,14 +103,21 @@ pub fn check_stream(reducer: &dyn Reducer, emitted: &Emitted, order: &[usize]) -
         return Err(violation(Property::Determinism, "the bundle read from disk reduced differently from memory"));
     }
 
-    let orders = [(&causal, "causal"), (&reordered, "reordered")];
+    check_both_orders(&emitted.facts, &causal, &reordered)
+}
+
+/// Ownership, model agreement and queue draining on each order, then confluence between them.
+pub(super) fn check_both_orders(
+    facts: &ExpectedFacts,
+    causal: &Replayed,
+    reordered: &Replayed,
+) -> Result<(), Violation> {
+    let orders = [(causal, "causal"), (reordered, "reordered")];
     on_both_orders(Property::Ownership, orders, |replayed| {
         graph::check(&replayed.trace).iter().map(|v| format!("[{}] {}", v.rule, v.message)).collect()
     })?;
-    on_both_orders(Property::ModelAgreement, orders, |replayed| {
-        emitted.facts.check(&replayed.trace, &replayed.leftovers)
-    })?;
-    on_both_orders(Property::QueueDraining, orders, |replayed| undrained(emitted, replayed))?;
+    on_both_orders(Property::ModelAgreement, orders, |replayed| facts.check(&replayed.trace, &replayed.leftovers))?;
+    on_both_orders(Property::QueueDraining, orders, |replayed| undrained(facts, replayed))?;
 
     // Confluence: the same canonical form, apart from the listed upstream order dependences.
     let left = masked(canonical_form(&causal.trace));
@@ -135,7 +146,7 @@ fn on_both_orders(
 }
 
 /// Queue draining: what stayed queued beyond what the scenario predicts.
-fn undrained(emitted: &Emitted, replayed: &Replayed) -> Vec<String> {
+fn undrained(facts: &ExpectedFacts, replayed: &Replayed) -> Vec<String> {
     let leftovers = &replayed.leftovers;
     let mut problems = Vec::new();
     for cell in &leftovers.unmaterialized_code_cells {
@@ -145,7 +156,7 @@ fn undrained(emitted: &Emitted, replayed: &Replayed) -> Vec<String> {
         problems.push(format!("compaction replacement of {} never consumed", replacement.thread_id));
     }
     for edge in &leftovers.undelivered_edges {
-        let predicted = emitted.facts.undelivered.get(&edge.edge_id) == Some(&edge.reason);
+        let predicted = facts.undelivered.get(&edge.edge_id) == Some(&edge.reason);
         if !predicted && !is_late_end_record(edge, &replayed.trace) {
             problems.push(format!("edge {} left undelivered ({:?})", edge.edge_id, edge.reason));
         }
