@@ -244,6 +244,17 @@ pub enum DispatchCause {
     MissingSessionId,
 }
 
+/// Causes of our own wording, for collab payload values upstream's types reject. Upstream prints
+/// its types' serde messages there, which the spec does not give; only the top-level message above
+/// them has to match.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CollabValueCause {
+    #[error("invalid agent path `{0}`")]
+    InvalidAgentPath(String),
+    #[error("reasoning_effort must not be empty")]
+    EmptyReasoningEffort,
+}
+
 /// A located error: upstream's message plus where it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use uuid::Uuid as RawUuid;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{CollabValueCause, Error, ErrorKind};
 
 /// Parse a payload into its protocol type; the error is serde's message alone.
 pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
@@ -53,7 +53,7 @@ impl<'de> Deserialize<'de> for AgentPath {
         if is_valid_agent_path(&path) {
             Ok(AgentPath(path))
         } else {
-            Err(D::Error::custom(format!("invalid agent path `{path}`")))
+            Err(D::Error::custom(CollabValueCause::InvalidAgentPath(path)))
         }
     }
 }
@@ -62,7 +62,7 @@ impl<'de> Deserialize<'de> for AgentPath {
 fn non_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     let text = String::deserialize(deserializer)?;
     if text.is_empty() {
-        return Err(D::Error::custom("reasoning_effort must not be empty"));
+        return Err(D::Error::custom(CollabValueCause::EmptyReasoningEffort));
     }
     Ok(text)
 }
