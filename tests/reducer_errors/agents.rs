@@ -348,3 +348,308 @@ fn materialized_edge_observed_with_conflicting_endpoints() {
     let seq = trace.runtime_end("call-close", close_end(OTHER_CHILD_UUID));
     trace.fails_with("interaction edge edge:tool:call-close was observed with conflicting endpoints", seq);
 }
+
+/// Delivery of message-like edges to the recipient's items: which items count as inter-agent
+/// messages for a thread (§D.9.1), and how payload thread ids name that thread (§D.9.2–§D.9.3).
+mod delivery {
+    use std::collections::BTreeMap;
+
+    use pretty_assertions::assert_eq;
+    use rollout_conformance::model::{InteractionEdge, InteractionEdgeKind as Kind, TraceAnchor};
+    use rollout_conformance::reducer::{Leftovers, Replayed, UndeliveredEdge, UndeliveredReason};
+
+    use super::*;
+    use crate::support::{input, STARTED_AT, TURN};
+
+    /// An `agent_message` model item with one text part.
+    fn agent_message(author: &str, recipient: &str, text: &str) -> Value {
+        let content = json!([{ "type": "input_text", "text": text }]);
+        json!({ "type": "agent_message", "author": author, "recipient": recipient, "content": content })
+    }
+
+    /// A legacy inter-agent message: an assistant message whose only text is the JSON record.
+    fn legacy_message(author: &str, recipient: &str, text: &str) -> Value {
+        let record = json!({ "author": author, "recipient": recipient, "content": text, "trigger_turn": true });
+        let content = json!([{ "type": "output_text", "text": record.to_string() }]);
+        json!({ "type": "message", "role": "assistant", "content": content })
+    }
+
+    fn item(item_id: &str) -> TraceAnchor {
+        TraceAnchor::ConversationItem { item_id: item_id.into() }
+    }
+
+    fn tool(tool_call_id: &str) -> TraceAnchor {
+        TraceAnchor::ToolCall { tool_call_id: tool_call_id.into() }
+    }
+
+    fn raw(ids: &[u32]) -> Vec<String> {
+        ids.iter().map(|n| format!("raw_payload:{n}")).collect()
+    }
+
+    fn at(seq: i64) -> i64 {
+        STARTED_AT + seq
+    }
+
+    fn spawn_edge_id() -> String {
+        format!("edge:spawn:{ROOT_UUID}:{CHILD_UUID}")
+    }
+
+    /// A `send_message` edge still pending at the end, reported as never delivered.
+    fn undelivered_send(tool_call_id: &str) -> UndeliveredEdge {
+        UndeliveredEdge {
+            edge_id: format!("edge:tool:{tool_call_id}"),
+            kind: Kind::SendMessage,
+            source: tool(tool_call_id),
+            target_thread_id: CHILD_UUID.into(),
+            reason: UndeliveredReason::MessageNeverDelivered,
+        }
+    }
+
+    /// Root (`/root`) spawns `CHILD_UUID`; its spawn end names both threads through `render`
+    /// (invocation raw_payload:1 at seq 3, spawn end raw_payload:2 at seq 4).
+    fn spawn_rendered(render: &dyn Fn(&str) -> String) -> Trace {
+        let mut trace = Trace::rooted_as(ROOT_UUID);
+        let invocation =
+            function_invocation("spawn_agent", json!({ "task_name": "child", "message": "count the files" }));
+        trace.tool("call-spawn", ToolCallKind::SpawnAgent, Some(invocation));
+        let end = with(spawn_end(&render(CHILD_UUID)), "sender_thread_id", Some(json!(render(ROOT_UUID))));
+        trace.runtime_end("call-spawn", end);
+        trace
+    }
+
+    /// Spawn, send_message (begin + end), assign_agent_task (sub-agent activity) and close_agent,
+    /// every collab payload naming the threads through `render`. The child (started with its
+    /// lowercase id) shows the spawn prompt as conversation_item:1, then "hello" and "also count
+    /// the tests" as conversation_item:2 and :3.
+    ///
+    /// | seq   | event                                         | raw payloads |
+    /// |-------|-----------------------------------------------|--------------|
+    /// | 3, 4  | spawn tool start, spawn end                   | 1, 2         |
+    /// | 5–7   | child thread, child turn, child request       | 3            |
+    /// | 8–10  | send tool start, begin, end                   | 4, 5, 6      |
+    /// | 11–12 | assign tool start, activity                   | 7, 8         |
+    /// | 13    | child request with all three prompts          | 9            |
+    /// | 14–16 | close tool start (no invocation), begin, end  | 10, 11       |
+    fn collab_round_trip(render: &dyn Fn(&str) -> String) -> Trace {
+        let (child, sender) = (render(CHILD_UUID), Some(json!(render(ROOT_UUID))));
+        let mut trace = spawn_rendered(render);
+        trace.thread(CHILD_UUID, "/root/child");
+        trace.turn("turn-child", CHILD_UUID);
+        let spawn_prompt = agent_message("/root", "/root/child", "count the files");
+        trace.request_in("inf-child-1", CHILD_UUID, "turn-child", input(json!([spawn_prompt])));
+
+        let invocation = function_invocation("send_message", json!({ "target": "/root/child", "message": "hello" }));
+        trace.tool("call-send", ToolCallKind::SendMessage, Some(invocation));
+        trace.runtime_start("call-send", with(interaction_begin(&child, "hello"), "sender_thread_id", sender.clone()));
+        trace.runtime_end("call-send", with(interaction_end(&child, "hello"), "sender_thread_id", sender.clone()));
+
+        let invocation =
+            function_invocation("followup_task", json!({ "target": "/root/child", "message": "also count the tests" }));
+        trace.tool("call-assign", ToolCallKind::AssignAgentTask, Some(invocation));
+        trace.runtime_end("call-assign", with(activity("interacted"), "agent_thread_id", Some(json!(child))));
+
+        let items = json!([
+            spawn_prompt,
+            agent_message("/root", "/root/child", "hello"),
+            agent_message("/root", "/root/child", "also count the tests"),
+        ]);
+        trace.request_in("inf-child-2", CHILD_UUID, "turn-child", input(items));
+
+        trace.tool("call-close", ToolCallKind::CloseAgent, None);
+        trace.runtime_start("call-close", with(close_begin(&child), "sender_thread_id", sender.clone()));
+        trace.runtime_end("call-close", with(close_end(&child), "sender_thread_id", sender));
+        trace
+    }
+
+    #[test]
+    fn collab_payload_thread_ids_are_uuids_rendered_lowercase() {
+        let lowercase = collab_round_trip(&|id| id.to_owned()).replay();
+
+        let edges = [
+            InteractionEdge {
+                edge_id: spawn_edge_id(),
+                kind: Kind::SpawnAgent,
+                source: tool("call-spawn"),
+                target: item("conversation_item:1"),
+                started_at_unix_ms: at(3),
+                ended_at_unix_ms: Some(at(4)),
+                carried_item_ids: vec!["conversation_item:1".into()],
+                carried_raw_payload_ids: raw(&[1, 2]),
+            },
+            InteractionEdge {
+                edge_id: "edge:tool:call-send".into(),
+                kind: Kind::SendMessage,
+                source: tool("call-send"),
+                target: item("conversation_item:2"),
+                started_at_unix_ms: at(8),
+                ended_at_unix_ms: Some(at(10)),
+                carried_item_ids: vec!["conversation_item:2".into()],
+                carried_raw_payload_ids: raw(&[4, 5, 6]),
+            },
+            InteractionEdge {
+                edge_id: "edge:tool:call-assign".into(),
+                kind: Kind::AssignAgentTask,
+                source: tool("call-assign"),
+                target: item("conversation_item:3"),
+                started_at_unix_ms: at(11),
+                ended_at_unix_ms: Some(at(12)),
+                carried_item_ids: vec!["conversation_item:3".into()],
+                carried_raw_payload_ids: raw(&[7, 8]),
+            },
+            InteractionEdge {
+                edge_id: "edge:tool:call-close".into(),
+                kind: Kind::CloseAgent,
+                source: tool("call-close"),
+                target: TraceAnchor::Thread { thread_id: CHILD_UUID.into() },
+                started_at_unix_ms: at(14),
+                ended_at_unix_ms: Some(at(16)),
+                carried_item_ids: vec![],
+                carried_raw_payload_ids: raw(&[10, 11]),
+            },
+        ];
+        let expected: BTreeMap<String, InteractionEdge> =
+            edges.into_iter().map(|edge| (edge.edge_id.clone(), edge)).collect();
+        assert_eq!(lowercase.trace.interaction_edges, expected);
+        assert_eq!(lowercase.leftovers, Leftovers::default());
+
+        // Uppercase, and uppercase without hyphens: the same UUIDs, so the same reduced state.
+        let renderings: [&dyn Fn(&str) -> String; 2] =
+            [&|id| id.to_uppercase(), &|id| id.to_uppercase().replace('-', "")];
+        for render in renderings {
+            let Replayed { trace, leftovers } = collab_round_trip(render).replay();
+            assert_eq!(trace.interaction_edges, expected, "payload ids rendered as {}", render(CHILD_UUID));
+            assert_eq!(trace, lowercase.trace);
+            assert_eq!(leftovers, Leftovers::default());
+        }
+    }
+
+    #[test]
+    fn uppercase_spawn_child_falls_back_to_the_lowercase_thread() {
+        // The child never shows the prompt: the fallback target is the re-rendered child id.
+        let mut trace = spawn_rendered(&|id| id.to_uppercase());
+        trace.thread(CHILD_UUID, "/root/child");
+        let replayed = trace.replay();
+        let edge = &replayed.trace.interaction_edges[&spawn_edge_id()];
+        assert_eq!(edge.target, TraceAnchor::Thread { thread_id: CHILD_UUID.into() });
+        assert_eq!(replayed.leftovers, Leftovers::default());
+    }
+
+    /// Root spawns `CHILD_UUID` (`/root/child`), which starts and shows `items` in a request.
+    fn spawned_child_shows(items: Value) -> Replayed {
+        let mut trace = spawn_rendered(&|id| id.to_owned());
+        trace.thread(CHILD_UUID, "/root/child");
+        trace.turn("turn-child", CHILD_UUID);
+        trace.request_in("inf-child", CHILD_UUID, "turn-child", input(items));
+        trace.replay()
+    }
+
+    #[test]
+    fn spawn_prompt_addressed_to_another_agent_is_not_the_delivery() {
+        // Control: addressed to the child's own path, the item is the delivery.
+        let delivered = spawned_child_shows(json!([agent_message("/root", "/root/child", "count the files")]));
+        assert_eq!(delivered.trace.interaction_edges[&spawn_edge_id()].target, item("conversation_item:1"));
+
+        // Same author and content, but addressed to `/root/other`: the edge stays pending and
+        // falls back to the child thread at the end (§D.9.6).
+        let replayed = spawned_child_shows(json!([agent_message("/root", "/root/other", "count the files")]));
+        let edge = &replayed.trace.interaction_edges[&spawn_edge_id()];
+        assert_eq!(edge.target, TraceAnchor::Thread { thread_id: CHILD_UUID.into() });
+        assert_eq!(edge.carried_item_ids, Vec::<String>::new());
+        assert_eq!(edge.carried_raw_payload_ids, raw(&[1, 2]));
+        assert_eq!(replayed.leftovers, Leftovers::default());
+        assert_eq!(replayed.trace.threads[CHILD_UUID].conversation_item_ids, vec!["conversation_item:1"]);
+    }
+
+    /// A send_message "hello" from root to `CHILD_UUID` (`/root/child`) and a child request with
+    /// `items`, the request before or after the tool's runtime begin.
+    fn send_while_child_shows(items: &Value, request_first: bool) -> Replayed {
+        let mut trace = agents_trace();
+        let request = |trace: &mut Trace| {
+            trace.request_in("inf-child", CHILD_UUID, "turn-child", input(items.clone()));
+        };
+        if request_first {
+            request(&mut trace);
+        }
+        trace.tool("call-send", ToolCallKind::SendMessage, None);
+        trace.runtime_start("call-send", interaction_begin(CHILD_UUID, "hello"));
+        if !request_first {
+            request(&mut trace);
+        }
+        trace.replay()
+    }
+
+    #[test]
+    fn send_message_is_not_delivered_to_an_item_for_another_recipient() {
+        let misaddressed = agent_message("/root", "/root/other", "hello");
+        for request_first in [true, false] {
+            // Only the misaddressed item: the edge is never delivered.
+            let replayed = send_while_child_shows(&json!([misaddressed]), request_first);
+            assert_eq!(replayed.trace.interaction_edges, BTreeMap::new(), "request first: {request_first}");
+            assert_eq!(replayed.leftovers.undelivered_edges, vec![undelivered_send("call-send")]);
+
+            // Followed by a correctly addressed one: that second item is the delivery.
+            let items = json!([misaddressed, agent_message("/root", "/root/child", "hello")]);
+            let replayed = send_while_child_shows(&items, request_first);
+            let edge = &replayed.trace.interaction_edges["edge:tool:call-send"];
+            assert_eq!(edge.target, item("conversation_item:2"), "request first: {request_first}");
+            assert_eq!(edge.carried_item_ids, vec!["conversation_item:2"]);
+            assert_eq!(replayed.leftovers, Leftovers::default());
+        }
+    }
+
+    #[test]
+    fn agent_message_paths_are_not_validated_only_compared() {
+        // Invalid author or recipient paths in an `agent_message` item are no error (§D.4.1: the
+        // strings are not validated); they just do not match the sender or the child.
+        for (author, recipient) in [("/root/Bad Path", "/root/child"), ("root/x", "/root/child"), ("/root", "root/x")] {
+            let replayed = send_while_child_shows(&json!([agent_message(author, recipient, "hello")]), false);
+            let stored = replayed.trace.conversation_items["conversation_item:1"].agent_message.as_ref().unwrap();
+            assert_eq!((stored.author.as_str(), stored.recipient.as_str()), (author, recipient));
+            assert_eq!(replayed.trace.interaction_edges, BTreeMap::new(), "{author} -> {recipient}");
+            assert_eq!(replayed.leftovers.undelivered_edges, vec![undelivered_send("call-send")]);
+        }
+    }
+
+    /// The root thread, started with agent path `root_path`, sends "hello" to a child thread
+    /// started with agent path `child_path`, whose request then shows `message`.
+    fn send_between(root_path: &str, child_path: &str, message: Value) -> Replayed {
+        let mut trace = Trace::empty();
+        trace.now_in(ROOT_UUID, TURN);
+        trace.thread(ROOT_UUID, root_path);
+        trace.turn(TURN, ROOT_UUID);
+        trace.thread(CHILD_UUID, child_path);
+        trace.turn("turn-child", CHILD_UUID);
+        trace.tool("call-send", ToolCallKind::SendMessage, None);
+        trace.runtime_start("call-send", interaction_begin(CHILD_UUID, "hello"));
+        trace.request_in("inf-child", CHILD_UUID, "turn-child", input(json!([message])));
+        trace.replay()
+    }
+
+    #[test]
+    fn invalid_agent_path_matches_only_in_agent_message_metadata() {
+        // Thread agent paths are not validated either (§D.2), so a child can be `/root/Bad Path`
+        // and a root `/Root`; an `agent_message` naming them verbatim is the delivery.
+        let (bad_child, bad_root) = ("/root/Bad Path", "/Root");
+        for (root_path, child_path) in [("/root", bad_child), (bad_root, "/root/child")] {
+            let replayed = send_between(root_path, child_path, agent_message(root_path, child_path, "hello"));
+            assert_eq!(replayed.trace.threads[ROOT_UUID].agent_path, root_path);
+            assert_eq!(replayed.trace.threads[CHILD_UUID].agent_path, child_path);
+            let edge = &replayed.trace.interaction_edges["edge:tool:call-send"];
+            assert_eq!(edge.target, item("conversation_item:1"), "{root_path} -> {child_path}");
+            assert_eq!(replayed.leftovers, Leftovers::default());
+        }
+
+        // Control: a legacy JSON message with valid paths is a delivery.
+        let replayed = send_between("/root", "/root/child", legacy_message("/root", "/root/child", "hello"));
+        assert_eq!(replayed.trace.interaction_edges["edge:tool:call-send"].target, item("conversation_item:1"));
+
+        // The legacy form validates its paths (§D.9.1): with the same invalid recipient or
+        // author, the item is a plain assistant message, which is no error and no delivery.
+        for (root_path, child_path) in [("/root", bad_child), (bad_root, "/root/child")] {
+            let replayed = send_between(root_path, child_path, legacy_message(root_path, child_path, "hello"));
+            assert_eq!(replayed.trace.conversation_items["conversation_item:1"].agent_message, None);
+            assert_eq!(replayed.trace.interaction_edges, BTreeMap::new(), "{root_path} -> {child_path}");
+            assert_eq!(replayed.leftovers.undelivered_edges, vec![undelivered_send("call-send")]);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! `Replayed.leftovers`: queued work that never resolved, which upstream drops silently.
 //!
-//! `UndeliveredReason` is not exported by `rollout_conformance::reducer`, so leftovers holding
-//! undelivered edges are compared in their serialized form.
+//! Leftovers holding undelivered edges are compared in their serialized form, which is also what
+//! the corpus snapshots record.
 
 use std::collections::BTreeMap;
 
