@@ -13,10 +13,12 @@ use rollout_conformance::rules::graph::{self, GraphViolation};
 /// Every rule id `src/rules/graph.rs` can produce, written out from reading it.
 const ALL_RULES: &[&str] = &[
     "code-cell-source",
+    "dangling-compaction-request",
     "dangling-item",
     "dangling-operation",
     "dangling-payload",
     "dangling-producer",
+    "dangling-session",
     "dangling-thread",
     "dangling-tool-call",
     "dangling-turn",
@@ -198,6 +200,45 @@ fn dangling_operation() {
     );
 }
 
+/// Remove terminal session 1001. Both operations (the exec_command that opened it and the
+/// write_stdin that joined it) still name it as their `terminal_id`.
+#[test]
+fn dangling_session() {
+    let mut trace = valid_trace("write_stdin_joins_session");
+    assert!(trace.terminal_sessions.remove("1001").is_some());
+    let found = assert_only(&trace, "dangling-session", &["1001"]);
+    assert_eq!(
+        messages(&found),
+        [
+            "terminal_operation:1 names missing terminal session 1001",
+            "terminal_operation:2 names missing terminal session 1001",
+        ]
+    );
+}
+
+/// Remove the item of the write_stdin's call. Besides the thread, inference and tool call, the
+/// terminal operation's model observation names it too.
+#[test]
+fn dangling_item_in_a_terminal_observation() {
+    let mut trace = valid_trace("write_stdin_joins_session");
+    let call_item = trace.tool_calls["call_py_stdin"].model_visible_call_item_ids[0].clone();
+    assert!(trace.conversation_items.remove(&call_item).is_some());
+    let found = assert_only(&trace, "dangling-item", &[&call_item]);
+    assert!(
+        found.iter().any(|v| v.message.starts_with("terminal_operation:2 ")),
+        "the operation's observation is not reported: {found:#?}"
+    );
+}
+
+/// Remove the compaction's request. The installed compaction still lists it in `request_ids`.
+#[test]
+fn dangling_compaction_request() {
+    let mut trace = valid_trace("compaction_then_full_request");
+    assert!(trace.compaction_requests.remove("compaction_request:1").is_some());
+    let found = assert_only(&trace, "dangling-compaction-request", &["compaction_request:1"]);
+    assert_eq!(messages(&found), ["compact-6b2f names missing compaction request compaction_request:1"]);
+}
+
 /// Every rule id graph.rs can produce has a corruption test above: the tests together trigger
 /// exactly `ALL_RULES`, and `ALL_RULES` lists every rule slug written in graph.rs, so a rule added
 /// later without a test fails here.
@@ -215,6 +256,8 @@ fn every_rule_has_a_corruption_test() {
         code_cell_source,
         nested_tool_cell,
         dangling_operation,
+        dangling_session,
+        dangling_compaction_request,
     ];
     TRIGGERED.with(|t| t.borrow_mut().clear());
     for test in rule_tests {

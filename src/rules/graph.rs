@@ -105,6 +105,9 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
                 ProducerRef::Compaction { compaction_id } if !trace.compactions.contains_key(compaction_id) => {
                     check.fail("dangling-producer", format!("{item_id} produced by missing compaction {compaction_id}"))
                 }
+                ProducerRef::InteractionEdge { edge_id } if !trace.interaction_edges.contains_key(edge_id) => {
+                    check.fail("dangling-producer", format!("{item_id} produced by missing edge {edge_id}"))
+                }
                 _ => {}
             }
         }
@@ -118,6 +121,9 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
     }
     for turn in trace.codex_turns.values() {
         check.thread(&turn.codex_turn_id, &turn.thread_id);
+        for item in &turn.input_item_ids {
+            check.item(&turn.codex_turn_id, item);
+        }
     }
     for call in trace.inference_calls.values() {
         let owner = &call.inference_call_id;
@@ -195,10 +201,20 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
         for payload in &operation.raw_payload_ids {
             check.payload(owner, payload);
         }
+        for observation in &operation.model_observations {
+            for item in observation.call_item_ids.iter().chain(&observation.output_item_ids) {
+                check.item(owner, item);
+            }
+        }
+        if let Some(terminal) = &operation.terminal_id {
+            if !trace.terminal_sessions.contains_key(terminal) {
+                check.fail("dangling-session", format!("{owner} names missing terminal session {terminal}"));
+            }
+        }
     }
     for session in trace.terminal_sessions.values() {
         check.thread(&session.terminal_id, &session.thread_id);
-        for operation in &session.operation_ids {
+        for operation in session.operation_ids.iter().chain(std::iter::once(&session.created_by_operation_id)) {
             if !trace.terminal_operations.contains_key(operation) {
                 check.fail(
                     "dangling-operation",
@@ -207,9 +223,22 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
             }
         }
     }
+    for request in trace.compaction_requests.values() {
+        let owner = &request.compaction_request_id;
+        check.turn_of_thread(owner, &request.codex_turn_id, &request.thread_id);
+        for payload in std::iter::once(&request.raw_request_payload_id).chain(&request.raw_response_payload_id) {
+            check.payload(owner, payload);
+        }
+    }
     for compaction in trace.compactions.values() {
         let owner = &compaction.compaction_id;
         check.turn_of_thread(owner, &compaction.codex_turn_id, &compaction.thread_id);
+        for request in &compaction.request_ids {
+            if !trace.compaction_requests.contains_key(request) {
+                check
+                    .fail("dangling-compaction-request", format!("{owner} names missing compaction request {request}"));
+            }
+        }
         let items = compaction.input_item_ids.iter().chain(&compaction.replacement_item_ids);
         for item in items.chain(std::iter::once(&compaction.marker_item_id)) {
             check.item(owner, item);
