@@ -1,6 +1,7 @@
 //! Where upstream itself depends on the order of legal events. Listed once, here: confluence
-//! compares canonical forms with exactly these fields masked, and the tests check that each one is
-//! still real on its minimal bundle pair in `corpus/findings/`.
+//! compares canonical forms with exactly these fields masked, checks what still holds of each
+//! masked field (its bound), and the tests check that each one is still real on its minimal
+//! bundle pair in `corpus/findings/`.
 
 use serde_json::Value;
 
@@ -15,9 +16,12 @@ pub struct OrderDependence {
     pub description: &'static str,
     /// The directory under `corpus/findings/` whose two bundles differ only here.
     pub finding: &'static str,
-    /// The two bundles of the pair, relative to `finding`.
+    /// The two bundles of the pair, relative to `finding`; the second is written the way the
+    /// generators' causal order writes it.
     pub pair: [&'static str; 2],
     mask: fn(&mut Value),
+    /// What the masked field still obeys between the causal order and any legal reorder.
+    bound: fn(&Value, &Value) -> Vec<String>,
 }
 
 pub const ORDER_DEPENDENCES: [OrderDependence; 3] = [
@@ -28,6 +32,7 @@ pub const ORDER_DEPENDENCES: [OrderDependence; 3] = [
         finding: "started_by_response_order_dependence",
         pair: ["before", "after"],
         mask: mask_started_by_response,
+        bound: started_by_response_bound,
     },
     OrderDependence {
         name: "late_interaction_end_lost",
@@ -37,6 +42,7 @@ pub const ORDER_DEPENDENCES: [OrderDependence; 3] = [
         finding: "late_send_message_end_lost",
         pair: ["end_after_delivery", "end_before_delivery"],
         mask: mask_interaction_end,
+        bound: interaction_end_bound,
     },
     OrderDependence {
         name: "nested_tool_call_ids_order",
@@ -45,6 +51,7 @@ pub const ORDER_DEPENDENCES: [OrderDependence; 3] = [
         finding: "nested_tool_order_dependence",
         pair: ["cell_queued", "cell_materialized"],
         mask: mask_nested_tool_order,
+        bound: |_, _| Vec::new(),
     },
 ];
 
@@ -81,10 +88,64 @@ fn mask_interaction_end(canonical: &mut Value) {
     }
 }
 
+/// The strings of `value[key]`, an array of ids.
+fn ids<'a>(value: &'a Value, key: &str) -> Vec<&'a str> {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|ids| ids.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The entries of one top-level map of a canonical form.
+fn entries<'a>(canonical: &'a Value, map: &str) -> impl Iterator<Item = (&'a String, &'a Value)> {
+    canonical.get(map).and_then(Value::as_object).into_iter().flatten()
+}
+
+/// In the causal order every tool starts after its response; racing ahead can only drop ids.
+fn started_by_response_bound(causal: &Value, reordered: &Value) -> Vec<String> {
+    let key = "tool_call_ids_started_by_response";
+    let mut problems = Vec::new();
+    for (id, call) in entries(reordered, "inference_calls") {
+        let allowed = causal["inference_calls"].get(id).map(|call| ids(call, key)).unwrap_or_default();
+        for tool in ids(call, key).into_iter().filter(|tool| !allowed.contains(tool)) {
+            problems.push(format!("inference call {id}: {key} lists {tool} only in the reorder"));
+        }
+    }
+    problems
+}
+
+/// In the causal order the end arrives before delivery; a late end can only be missing.
+fn interaction_end_bound(causal: &Value, reordered: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (id, edge) in entries(reordered, "interaction_edges").filter(|(_, edge)| is_message_edge(&edge["kind"])) {
+        let Some(before) = causal["interaction_edges"].get(id) else { continue };
+        let carried = ids(before, "carried_raw_payload_ids");
+        for payload in ids(edge, "carried_raw_payload_ids").into_iter().filter(|p| !carried.contains(p)) {
+            problems.push(format!("edge {id}: carries {payload} only in the reorder"));
+        }
+        let ended = &edge["ended_at_unix_ms"];
+        if !ended.is_null() && ended != &before["ended_at_unix_ms"] {
+            problems.push(format!("edge {id}: ended_at_unix_ms is {ended} in the reorder only"));
+        }
+    }
+    problems
+}
+
 impl OrderDependence {
     pub fn apply(&self, canonical: &mut Value) {
         (self.mask)(canonical)
     }
+
+    /// What breaks this dependence's bound, from the causal order's canonical form to a reorder's.
+    pub fn bound(&self, causal: &Value, reordered: &Value) -> Vec<String> {
+        (self.bound)(causal, reordered)
+    }
+}
+
+/// Every listed dependence's bound, checked on unmasked canonical forms.
+pub fn beyond_bounds(causal: &Value, reordered: &Value) -> Vec<String> {
+    ORDER_DEPENDENCES.iter().flat_map(|dependence| dependence.bound(causal, reordered)).collect()
 }
 
 /// A canonical form with every listed order dependence masked.

@@ -10,7 +10,7 @@ use crate::diff::json_diff;
 use crate::generate::emit::Emitted;
 use crate::generate::facts::ExpectedFacts;
 use crate::generate::mutate::Mutated;
-use crate::generate::order_dependence::{is_late_end_record, masked};
+use crate::generate::order_dependence::{beyond_bounds, is_late_end_record, masked};
 use crate::reducer::Replayed;
 use crate::rules::graph;
 
@@ -119,10 +119,14 @@ pub(super) fn check_both_orders(
     on_both_orders(Property::ModelAgreement, orders, |replayed| facts.check(&replayed.trace, &replayed.leftovers))?;
     on_both_orders(Property::QueueDraining, orders, |replayed| undrained(facts, replayed))?;
 
-    // Confluence: the same canonical form, apart from the listed upstream order dependences.
-    let left = masked(canonical_form(&causal.trace));
-    let right = masked(canonical_form(&reordered.trace));
-    let differences = json_diff(&left, &right);
+    // Confluence: the same canonical form, apart from the listed upstream order dependences,
+    // which must stay within their bounds.
+    let (left, right) = (canonical_form(&causal.trace), canonical_form(&reordered.trace));
+    let beyond = beyond_bounds(&left, &right);
+    if !beyond.is_empty() {
+        return Err(violation(Property::Confluence, format!("beyond a listed order dependence: {}", lines(&beyond))));
+    }
+    let differences = json_diff(&masked(left), &masked(right));
     if !differences.is_empty() {
         let problems: Vec<String> = differences.iter().map(ToString::to_string).collect();
         return Err(violation(Property::Confluence, format!("causal vs reordered: {}", lines(&problems))));
