@@ -151,13 +151,19 @@ fn missing_payload_is_open_error() {
     trace.fails_with("open payload raw_payload:7", seq);
 }
 
-#[test]
-fn missing_payload_file_on_disk_is_open_error() {
+/// On disk: one `thread_started` (seq 1) whose metadata is `payloads/1.json`.
+fn bundle_with_one_payload() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut trace = Trace::empty();
     let metadata = trace.payload(RawPayloadKind::SessionMetadata, json!({ "agent_path": "/root" }));
     trace.event(None, None, thread_with_metadata(metadata));
     trace.bundle().write_dir(dir.path()).unwrap();
+    dir
+}
+
+#[test]
+fn missing_payload_file_on_disk_is_open_error() {
+    let dir = bundle_with_one_payload();
     fs::remove_file(dir.path().join("payloads/1.json")).unwrap();
     let err = replay_dir_error(dir.path());
     assert_eq!(err.message(), "open payload raw_payload:1");
@@ -174,11 +180,7 @@ fn replay_dir_error_within_seconds(dir: &Path) -> Error {
 
 #[test]
 fn fifo_in_the_bundle_is_refused_instead_of_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut trace = Trace::empty();
-    let metadata = trace.payload(RawPayloadKind::SessionMetadata, json!({ "agent_path": "/root" }));
-    trace.event(None, None, thread_with_metadata(metadata));
-    trace.bundle().write_dir(dir.path()).unwrap();
+    let dir = bundle_with_one_payload();
     let mkfifo = |path: &Path| {
         fs::remove_file(path).unwrap();
         assert!(std::process::Command::new("mkfifo").arg(path).status().unwrap().success());
