@@ -65,6 +65,16 @@ impl BundleWriter {
 }
 
 impl Bundle {
+    /// The events as `trace.jsonl` holds them: one JSON object per line.
+    pub fn event_log(&self) -> std::io::Result<Vec<u8>> {
+        let mut log = Vec::new();
+        for record in &self.events {
+            serde_json::to_writer(&mut log, &record.event).map_err(std::io::Error::other)?;
+            log.push(b'\n');
+        }
+        Ok(log)
+    }
+
     /// Write this bundle to `dir` (created if needed). Only in-memory bundles and events are
     /// written; a directory-backed bundle copies the payload files its events name.
     pub fn write_dir(&self, dir: impl AsRef<Path>) -> std::io::Result<()> {
@@ -72,12 +82,7 @@ impl Bundle {
         std::fs::create_dir_all(dir.join(PAYLOADS_DIR_NAME))?;
         let manifest = serde_json::to_vec_pretty(&self.manifest).map_err(std::io::Error::other)?;
         std::fs::write(dir.join(MANIFEST_FILE_NAME), manifest)?;
-        let mut log = Vec::new();
-        for record in &self.events {
-            serde_json::to_writer(&mut log, &record.event).map_err(std::io::Error::other)?;
-            log.push(b'\n');
-        }
-        std::fs::write(dir.join(RAW_EVENT_LOG_FILE_NAME), log)?;
+        std::fs::write(dir.join(RAW_EVENT_LOG_FILE_NAME), self.event_log()?)?;
         match &self.payloads {
             super::PayloadStore::Memory(files) => {
                 for (path, bytes) in files {

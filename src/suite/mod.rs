@@ -105,6 +105,19 @@ pub struct FailedCase {
     pub facts: Option<ExpectedFacts>,
 }
 
+impl FailedCase {
+    /// A stream failure: the reordered bundle, with the causal order and the facts beside it.
+    fn stream(violation: Violation, emitted: &Emitted, order: &[usize]) -> Box<Self> {
+        Box::new(FailedCase {
+            violation,
+            bundle: emitted.bundle(order),
+            expected_error: None,
+            causal: Some(emitted.bundle(&emitted.causal_order())),
+            facts: Some(emitted.facts.clone()),
+        })
+    }
+}
+
 /// Check one case: the stream properties, then one mutation of it.
 pub fn check_case(
     reducer: &dyn Reducer,
@@ -112,11 +125,8 @@ pub fn check_case(
     order: &[usize],
     pick: &prop::sample::Index,
 ) -> Result<(), Box<FailedCase>> {
-    properties::check_stream(reducer, emitted, order).map_err(|violation| {
-        let causal = Some(emitted.bundle(&emitted.causal_order()));
-        let facts = Some(emitted.facts.clone());
-        Box::new(FailedCase { violation, bundle: emitted.bundle(order), expected_error: None, causal, facts })
-    })?;
+    properties::check_stream(reducer, emitted, order)
+        .map_err(|violation| FailedCase::stream(violation, emitted, order))?;
     let kinds = applicable(emitted);
     if !kinds.is_empty() {
         if let Some(mutated) = apply(emitted, kinds[pick.index(kinds.len())]) {
@@ -167,16 +177,14 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
             let failed = match check_case(reducer, &emitted, &order, &pick) {
                 Err(failed) => failed,
                 // A reducer that fails only sometimes is a determinism failure in itself.
-                Ok(()) => Box::new(FailedCase {
-                    violation: Violation {
+                Ok(()) => FailedCase::stream(
+                    Violation {
                         property: Property::Determinism,
                         message: "a failing case passed when run again".to_owned(),
                     },
-                    bundle: emitted.bundle(&order),
-                    expected_error: None,
-                    causal: Some(emitted.bundle(&emitted.causal_order())),
-                    facts: Some(emitted.facts.clone()),
-                }),
+                    &emitted,
+                    &order,
+                ),
             };
             let saved = config.persist.as_ref().and_then(|dir| regression::save(dir, &failed, config).ok());
             Some(SuiteFailure { events: failed.bundle.events.len(), violation: failed.violation, saved })

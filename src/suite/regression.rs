@@ -9,20 +9,13 @@ use crate::bundle::Bundle;
 use crate::generate::facts::ExpectedFacts;
 
 /// The file beside a saved stream failure that holds its scenario's [`ExpectedFacts`].
-///
-/// [`ExpectedFacts`]: crate::generate::facts::ExpectedFacts
 pub const EXPECTED_FACTS_FILE_NAME: &str = "expected-facts.json";
 
 /// Write `<dir>/<property>-<hash>/` with the bundle (or, for a stream failure, `causal/`,
 /// `reordered/` and the expected facts) and a `case.md`; returns the directory.
 pub fn save(dir: &Path, failed: &FailedCase, config: &SuiteConfig) -> std::io::Result<PathBuf> {
     let (violation, bundle) = (&failed.violation, &failed.bundle);
-    let mut log = Vec::new();
-    for record in &bundle.events {
-        serde_json::to_writer(&mut log, &record.event).map_err(std::io::Error::other)?;
-        log.push(b'\n');
-    }
-    let target = dir.join(format!("{}-{:08x}", violation.property.slug(), fnv1a(&log) as u32));
+    let target = dir.join(format!("{}-{:08x}", violation.property.slug(), fnv1a(&bundle.event_log()?) as u32));
     match &failed.causal {
         Some(causal) => {
             causal.write_dir(target.join("causal"))?;
