@@ -69,24 +69,10 @@ fn previous_response_id_of_another_thread_is_unknown() {
 /// `inference_started` of the `request_input_mode` branch (§D.6) with an explicit mode.
 fn started_with_mode(trace: &mut Trace, call: &str, body: Value, mode: RequestInputModeField) -> u64 {
     let request_payload = trace.payload(RawPayloadKind::InferenceRequest, body);
-    let RawPayload::InferenceStarted { inference_call_id, thread_id, codex_turn_id, model, provider_name, .. } =
-        inference_started(call, ROOT, TURN, request_payload.clone())
-    else {
-        unreachable!()
-    };
-    trace.event(
-        None,
-        None,
-        RawPayload::InferenceStarted {
-            inference_call_id,
-            thread_id,
-            codex_turn_id,
-            model,
-            provider_name,
-            request_payload,
-            request_input_mode: Some(mode),
-        },
-    )
+    let mut started = inference_started(call, ROOT, TURN, request_payload);
+    let RawPayload::InferenceStarted { request_input_mode, .. } = &mut started else { unreachable!() };
+    *request_input_mode = Some(mode);
+    trace.event(None, None, started)
 }
 
 fn traced_first_response() -> Trace {
