@@ -8,6 +8,7 @@ pub mod diff;
 pub mod error;
 pub mod generate;
 pub mod model;
+pub mod report;
 pub mod reducer;
 pub mod rules;
 pub mod suite;

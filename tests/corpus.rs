@@ -1,6 +1,7 @@
 //! Every bundle this project ships under `corpus/`: its reduced state is an insta snapshot in
 //! `snapshots/` (with a second snapshot of what stayed queued, when anything did), or its error is
-//! exactly `expected-error.txt`.
+//! exactly `expected-error.txt`. Each bundle of `corpus/invalid/` reports exactly the violations
+//! its `expected-violations.json` lists; every other bundle reports no error.
 
 mod common;
 
@@ -8,10 +9,68 @@ use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use rollout_conformance::reducer::replay_dir;
-use rollout_conformance::rules::graph;
+use rollout_conformance::rules::check::check_bundle;
+use rollout_conformance::rules::config::CheckConfig;
+use rollout_conformance::rules::{catalog, graph, Severity};
 use rollout_conformance::suite::{recheck, ReferenceReducer};
 
 const KINDS: [&str; 3] = ["valid", "findings", "regressions"];
+
+/// One expected violation: the rule (id and slug, which must agree with the catalog) and where:
+/// the bundle-relative file (empty for the bundle as a whole) and, in `trace.jsonl`, the line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    rule: String,
+    slug: String,
+    file: String,
+    #[serde(default)]
+    line: Option<usize>,
+}
+
+/// `check` of an invalid bundle reports exactly its `expected-violations.json`, no more, no less.
+fn check_invalid(bundle: &Path) -> Result<(), Failed> {
+    let text = std::fs::read_to_string(bundle.join(EXPECTED_VIOLATIONS))?;
+    let mut expected: Vec<Expected> =
+        serde_json::from_str(&text).map_err(|e| format!("{EXPECTED_VIOLATIONS}: {e}"))?;
+    for entry in &expected {
+        let rule = catalog::find(&entry.rule).ok_or_else(|| format!("unknown rule {}", entry.rule))?;
+        if rule.slug != entry.slug {
+            return Err(format!("{} is `{}`, not `{}`", rule.id, rule.slug, entry.slug).into());
+        }
+    }
+    let mut found: Vec<Expected> = check_bundle(bundle, &CheckConfig::default())
+        .into_iter()
+        .map(|v| Expected {
+            rule: v.rule.id.to_owned(),
+            slug: v.rule.slug.to_owned(),
+            file: v.location.file,
+            line: v.location.line,
+        })
+        .collect();
+    expected.sort();
+    found.sort();
+    if expected != found {
+        return Err(format!("violations differ\n  expected: {expected:?}\n     found: {found:?}").into());
+    }
+    Ok(())
+}
+
+/// A bundle that is not in `corpus/invalid/` reports no error (warnings and infos may stand).
+fn check_clean(bundle: &Path) -> Result<(), Failed> {
+    let errors: Vec<String> = check_bundle(bundle, &CheckConfig::default())
+        .into_iter()
+        .filter(|v| v.severity == Severity::Error)
+        .map(|v| format!("{} {} at {}: {}", v.rule.id, v.rule.slug, v.location.display(), v.message))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("check reported errors:\n  {}", errors.join("\n  ")).into())
+    }
+}
+
+const EXPECTED_VIOLATIONS: &str = "expected-violations.json";
 
 /// Every directory holding a `manifest.json`, at any depth (a finding may pair two bundles).
 fn bundles(dir: &Path, found: &mut Vec<PathBuf>) {
@@ -27,7 +86,7 @@ fn bundles(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-fn check_bundle(root: &Path, bundle: &Path) -> Result<(), Failed> {
+fn reduce_bundle(root: &Path, bundle: &Path) -> Result<(), Failed> {
     let name = bundle.strip_prefix(root).unwrap().to_string_lossy().replace(['/', '\\'], "__");
     let result = replay_dir(bundle);
     let expected_error = bundle.join("expected-error.txt");
@@ -65,7 +124,7 @@ fn main() {
         .map(|bundle| {
             let name = bundle.strip_prefix(root.join("corpus")).unwrap().to_string_lossy().into_owned();
             let root = root.clone();
-            Trial::test(name, move || check_bundle(&root, &bundle))
+            Trial::test(name, move || reduce_bundle(&root, &bundle))
         })
         .collect();
     // A saved stream failure keeps both orders and its facts: once fixed, every stream property
@@ -75,6 +134,22 @@ fn main() {
             let name = format!("regressions/{} (stream properties)", dir.file_name().unwrap().to_string_lossy());
             trials.push(Trial::test(name, move || recheck(&ReferenceReducer, &dir).map_err(|v| v.to_string().into())));
         }
+    }
+    // Valid bundles and saved regressions are clean under `check`; findings show upstream quirks
+    // and are checked above for their reduction only.
+    for kind in ["valid", "regressions"] {
+        let mut clean = Vec::new();
+        bundles(&root.join("corpus").join(kind), &mut clean);
+        for bundle in clean {
+            let name = format!("{} (check)", bundle.strip_prefix(root.join("corpus")).unwrap().display());
+            trials.push(Trial::test(name, move || check_clean(&bundle)));
+        }
+    }
+    let mut invalid = Vec::new();
+    bundles(&root.join("corpus/invalid"), &mut invalid);
+    for bundle in invalid {
+        let name = format!("{} (check)", bundle.strip_prefix(root.join("corpus")).unwrap().display());
+        trials.push(Trial::test(name, move || check_invalid(&bundle)));
     }
     libtest_mimic::run(&args, trials).exit();
 }

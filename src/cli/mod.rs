@@ -1,8 +1,10 @@
 //! The command line: argument handling only; the work lives in the library.
 
 mod bench;
+mod check;
 mod gen;
 mod reduce;
+pub mod rules;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,12 @@ enum Command {
     /// Replay a bundle into the reduced graph (state.json), byte for byte what upstream
     /// `codex debug trace-reduce` writes.
     Reduce(reduce::ReduceArgs),
+    /// Check bundles against the rule catalog: every violation, with its rule, place and fix.
+    Check(check::CheckArgs),
+    /// List the rule catalog.
+    Rules(rules::RulesArgs),
+    /// Explain one rule: what it checks, why a producer breaks it, how to fix it.
+    Explain(rules::ExplainArgs),
     /// Write generated valid bundles, each with its reference reduction (expected-state.json).
     Gen(gen::GenArgs),
     /// Measure how the reference reducer's time grows with the number of events.
@@ -40,6 +48,9 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Reduce(args) => reduce::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Rules(args) => rules::list(args),
+        Command::Explain(args) => rules::explain(args),
         Command::Gen(args) => gen::run(args),
         Command::Bench(args) => bench::run(args),
     }

@@ -1,0 +1,5 @@
+//! Family rules: hazard (being written).
+
+use super::Rule;
+
+pub static HAZARD_RULES: [&Rule; 0] = [];

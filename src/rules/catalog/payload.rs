@@ -1,0 +1,5 @@
+//! Family rules: payload (being written).
+
+use super::Rule;
+
+pub static PAYLOAD_RULES: [&Rule; 0] = [];

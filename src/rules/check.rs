@@ -1,0 +1,119 @@
+//! `check` of one bundle: the stream rules on the raw files, then the reduction rules on what the
+//! reference reducer makes of it. Every stream violation is collected; reduction stops at the
+//! first reducer error, as upstream does.
+
+use std::path::{Path, PathBuf};
+
+use super::config::{CheckConfig, Level};
+use super::{catalog, drain, graph, hazard, stream, Location, Violation};
+use crate::bundle::{Bundle, MANIFEST_FILE_NAME, RAW_EVENT_LOG_FILE_NAME};
+use crate::error::Error;
+use crate::reducer::replay;
+
+/// Every violation of `dir`, at the severities `config` gives, in file and line order.
+pub fn check_bundle(dir: &Path, config: &CheckConfig) -> Vec<Violation> {
+    let streamed = stream::check(dir, &config.limits);
+    let mut found = streamed.violations;
+    if let Some(bundle) = &streamed.bundle {
+        let reduced = reduction(bundle);
+        // A fact the stream rules already reported at the same place is not reported again.
+        let new: Vec<Violation> = reduced
+            .into_iter()
+            .filter(|v| !found.iter().any(|seen| seen.rule.id == v.rule.id && seen.location == v.location))
+            .collect();
+        found.extend(new);
+    }
+    let mut kept: Vec<Violation> = found
+        .into_iter()
+        .filter_map(|mut violation| match config.level(violation.rule) {
+            Level::Allow => None,
+            Level::Report(severity) => {
+                violation.severity = severity;
+                Some(violation)
+            }
+        })
+        .collect();
+    kept.sort_by(|a, b| (&a.location, a.rule.id).cmp(&(&b.location, b.rule.id)));
+    kept
+}
+
+/// The reduction rules: a reducer error, or what stayed queued, the graph's ownership and the
+/// hazards of a bundle that reduced.
+pub fn reduction(bundle: &Bundle) -> Vec<Violation> {
+    match replay(bundle) {
+        Err(error) => vec![reducer_violation(&error)],
+        Ok(replayed) => {
+            let mut found = drain::violations(bundle, &replayed);
+            found.extend(graph::violations(&replayed.trace));
+            found.extend(hazard::violations(bundle, &replayed));
+            found
+        }
+    }
+}
+
+/// A replay error as a violation of its rule, located at the event (or file) it names.
+pub fn reducer_violation(error: &Error) -> Violation {
+    let rule = catalog::rule_for(&error.kind);
+    let location = match (error.line, &error.file) {
+        (Some(line), _) => Location::event(line, error.seq),
+        (None, Some(file)) => Location::file(file.file_name().map_or_else(String::new, |n| bundle_relative(file, n))),
+        (None, None) => Location::bundle(),
+    };
+    let mut violation = Violation::new(rule, location, catalog::public_message(&error.kind));
+    if let Some(detail) = &error.detail {
+        violation = violation.with_value(detail.clone());
+    }
+    violation
+}
+
+/// `manifest.json` and `trace.jsonl` by name; anything else as it was given.
+fn bundle_relative(file: &Path, name: &std::ffi::OsStr) -> String {
+    let name = name.to_string_lossy();
+    if name == MANIFEST_FILE_NAME || name == RAW_EVENT_LOG_FILE_NAME {
+        name.into_owned()
+    } else {
+        file.display().to_string()
+    }
+}
+
+/// Every bundle under `paths`: a path that is a bundle (it holds `manifest.json` or
+/// `trace.jsonl`) is itself; a directory is walked for them. Sorted, without duplicates.
+pub fn find_bundles(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{}: not a directory", path.display()),
+            ));
+        }
+        walk(path, &mut found)?;
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+fn is_bundle(dir: &Path) -> bool {
+    [MANIFEST_FILE_NAME, RAW_EVENT_LOG_FILE_NAME].iter().any(|name| dir.join(name).symlink_metadata().is_ok())
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if is_bundle(dir) {
+        found.push(dir.to_path_buf());
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        // Symlinked directories are not followed: a walk never leaves the tree it was given.
+        if entry.file_type()?.is_dir() {
+            walk(&entry.path(), found)?;
+        }
+    }
+    Ok(())
+}
+
+/// The `k`-th (1-based) of `n` deterministic slices: every `n`-th bundle in sorted order.
+pub fn partition<T>(items: Vec<T>, k: usize, n: usize) -> Vec<T> {
+    items.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, item)| item).collect()
+}
