@@ -31,8 +31,7 @@ struct Expected {
 /// `check` of an invalid bundle reports exactly its `expected-violations.json`, no more, no less.
 fn check_invalid(bundle: &Path) -> Result<(), Failed> {
     let text = std::fs::read_to_string(bundle.join(EXPECTED_VIOLATIONS))?;
-    let mut expected: Vec<Expected> =
-        serde_json::from_str(&text).map_err(|e| format!("{EXPECTED_VIOLATIONS}: {e}"))?;
+    let mut expected: Vec<Expected> = serde_json::from_str(&text).map_err(|e| format!("{EXPECTED_VIOLATIONS}: {e}"))?;
     for entry in &expected {
         let rule = catalog::find(&entry.rule).ok_or_else(|| format!("unknown rule {}", entry.rule))?;
         if rule.slug != entry.slug {

@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::EXIT_ERROR;
 use crate::rules::catalog::{self, Family, Rule};
+use crate::rules::docs::{page, rules_markdown};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ListFormat {
@@ -62,35 +63,4 @@ pub fn explain(args: ExplainArgs) -> ExitCode {
     };
     print!("{}", page(rule));
     ExitCode::SUCCESS
-}
-
-/// One rule's page, as `explain` prints it and `docs/rules.md` holds it.
-pub fn page(rule: &Rule) -> String {
-    let retired = if rule.retired { " (retired: never reported)" } else { "" };
-    format!(
-        "### {id} `{slug}`{retired}\n\n{title}. Default severity: {severity}. Family: {family}.\n\n{doc}\n\nFix: {hint}.\n",
-        id = rule.id,
-        slug = rule.slug,
-        title = rule.title,
-        severity = rule.severity,
-        family = rule.family.title(),
-        doc = rule.doc,
-        hint = rule.hint,
-    )
-}
-
-/// `docs/rules.md`: every family's rules, from the catalog.
-pub fn rules_markdown() -> String {
-    let mut text = String::from(
-        "# Rule catalog\n\nGenerated from `src/rules/catalog/` by `rollout-conformance rules --format markdown`; \
-         a test fails when this file is stale. Ids are stable and never reused.\n",
-    );
-    for family in Family::ALL {
-        text.push_str(&format!("\n## {}\n\n", family.title()));
-        for rule in family.rules() {
-            text.push_str(&page(rule));
-            text.push('\n');
-        }
-    }
-    text
 }

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod check;
 pub mod config;
+pub mod docs;
 pub mod drain;
 pub mod graph;
 pub mod hazard;
