@@ -296,6 +296,25 @@ fn sarif_lists_the_catalog_and_points_each_result_at_its_rule() {
     }
 }
 
+#[test]
+fn sarif_uris_are_relative_under_the_current_directory_and_file_uris_outside() {
+    let current = std::env::current_dir().expect("a current directory");
+    let rule = rules()[0];
+    let violation = Violation::new(rule, Location::event(2, Some(1)), "seen");
+    let inside = Entry::bundle(current.join("bundles/a b"), vec![violation.clone()]);
+    let outside = Entry::bundle(PathBuf::from("/nonexistent-root/c"), vec![violation]);
+    let report = Report::new(ReportKind::Check, vec![inside, outside]);
+    let log: Value = serde_json::from_str(&rendered(&report, Format::Sarif)).expect("one JSON document");
+    let uris: Vec<&Value> = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|result| &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        .collect();
+    assert_eq!(uris, [&json!("bundles/a%20b/trace.jsonl"), &json!("file:///nonexistent-root/c/trace.jsonl")]);
+    assert_valid(&sarif_validator(), &log, "sarif with absolute paths");
+}
+
 /// The names of the XML elements in `xml`, in document order, after checking it is well formed:
 /// one root, every element closed by its own name.
 fn xml_elements(xml: &str) -> Vec<(String, Vec<(String, String)>)> {
