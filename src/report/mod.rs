@@ -80,6 +80,29 @@ impl DisagreementKind {
         }
     }
 
+    /// One line saying what the kind means, for formats that describe each kind (SARIF rules).
+    pub fn title(self) -> &'static str {
+        match self {
+            DisagreementKind::StateDiffers => "the candidate's reduced state differs from the reference",
+            DisagreementKind::RejectedValid => "the candidate rejected a bundle the reference reduces",
+            DisagreementKind::AcceptedInvalid => "the candidate reduced a bundle the reference rejects",
+            DisagreementKind::ErrorMessageDiffers => "both rejected the bundle with different messages",
+            DisagreementKind::CandidateCrashed => "the candidate crashed",
+            DisagreementKind::CandidateTimedOut => "the candidate ran past the per-case timeout",
+            DisagreementKind::CandidateGarbage => "the candidate exited 0 without printing JSON",
+        }
+    }
+
+    pub const ALL: [DisagreementKind; 7] = [
+        DisagreementKind::StateDiffers,
+        DisagreementKind::RejectedValid,
+        DisagreementKind::AcceptedInvalid,
+        DisagreementKind::ErrorMessageDiffers,
+        DisagreementKind::CandidateCrashed,
+        DisagreementKind::CandidateTimedOut,
+        DisagreementKind::CandidateGarbage,
+    ];
+
     /// A failure of the candidate process itself, rather than a different answer.
     pub fn is_candidate_failure(self) -> bool {
         matches!(
@@ -145,6 +168,16 @@ impl Report {
         summary
     }
 
+    /// The value of a violation, or `None` unless the run asked for values.
+    pub fn shown_value<'a>(&self, violation: &'a Violation) -> Option<&'a str> {
+        self.show_values.then_some(violation.value.as_deref()).flatten()
+    }
+
+    /// The detail of a disagreement, or `None` unless the run asked for values.
+    pub fn shown_detail<'a>(&self, disagreement: &'a Disagreement) -> Option<&'a str> {
+        self.show_values.then_some(disagreement.detail.as_deref()).flatten()
+    }
+
     /// The most severe violation in the report, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.entries.iter().flat_map(|entry| &entry.violations).map(|v| v.severity).max()
@@ -152,6 +185,10 @@ impl Report {
 }
 
 mod human;
+mod json;
+mod jsonl;
+mod junit;
+mod sarif;
 
 /// The output formats every report renders to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -167,8 +204,9 @@ pub enum Format {
 pub fn render(report: &Report, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Human => human::render(report, out),
-        Format::Json | Format::Jsonl | Format::Sarif | Format::Junit => {
-            Err(std::io::Error::other(format!("{format:?} output is being written")))
-        }
+        Format::Json => json::render(report, out),
+        Format::Jsonl => jsonl::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Junit => junit::render(report, out),
     }
 }
