@@ -1,6 +1,7 @@
 //! Each ownership rule of `rules::graph` fires on its own: a valid corpus bundle checks clean, one
 //! minimal corruption of its reduced graph breaks exactly one rule, and every violation it yields
-//! carries that rule's id and names the corrupted object.
+//! carries that catalog rule and names the corrupted object. (The reference reducer keeps these
+//! rules on every bundle but one kind, so they are tested on corrupted graphs, not on bundles.)
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -8,27 +9,13 @@ use std::path::Path;
 
 use rollout_conformance::model::{RolloutTrace, ToolCallRequester, TraceAnchor};
 use rollout_conformance::reducer::replay_dir;
+use rollout_conformance::rules::catalog::{self, OWNERSHIP_RULES};
 use rollout_conformance::rules::graph::{self, GraphViolation};
-
-/// Every rule id `src/rules/graph.rs` can produce, written out from reading it.
-const ALL_RULES: &[&str] = &[
-    "code-cell-source",
-    "dangling-compaction-request",
-    "dangling-item",
-    "dangling-operation",
-    "dangling-payload",
-    "dangling-producer",
-    "dangling-session",
-    "dangling-thread",
-    "dangling-tool-call",
-    "dangling-turn",
-    "item-owner",
-    "nested-tool-cell",
-    "turn-thread-mismatch",
-];
+use rollout_conformance::rules::{Family, Location, Rule, Severity};
 
 thread_local! {
-    /// Rule ids the corruption tests run on this thread have seen fire (read by the coverage test).
+    /// Ids of the rules the corruption tests run on this thread have seen fire (read by the
+    /// coverage test).
     static TRIGGERED: RefCell<BTreeSet<&'static str>> = const { RefCell::new(BTreeSet::new()) };
 }
 
@@ -40,16 +27,25 @@ fn valid_trace(bundle: &str) -> RolloutTrace {
     trace
 }
 
-/// `graph::check` finds violations, all of rule `rule`, each message naming every id in `names`.
-fn assert_only(trace: &RolloutTrace, rule: &str, names: &[&str]) -> Vec<GraphViolation> {
+/// `graph::check` finds violations, all of rule `rule`, each message naming every id in `names`;
+/// `graph::violations` reports the same ones as that catalog rule, on the bundle as a whole.
+fn assert_only(trace: &RolloutTrace, rule: &'static Rule, names: &[&str]) -> Vec<GraphViolation> {
     let found = graph::check(trace);
-    assert!(!found.is_empty(), "expected [{rule}] violations, found none");
+    assert!(!found.is_empty(), "expected [{}] violations, found none", rule.slug);
     for violation in &found {
-        assert_eq!(violation.rule, rule, "unexpected rule in {found:#?}");
+        assert_eq!(violation.rule.id, rule.id, "unexpected rule in {found:#?}");
         for name in names {
             assert!(violation.message.contains(name), "message {:?} does not name {name}", violation.message);
         }
-        TRIGGERED.with(|t| t.borrow_mut().insert(violation.rule));
+        TRIGGERED.with(|t| t.borrow_mut().insert(violation.rule.id));
+    }
+    let reported = graph::violations(trace);
+    assert_eq!(reported.len(), found.len(), "{reported:#?}");
+    for (violation, graph_violation) in reported.iter().zip(&found) {
+        assert!(std::ptr::eq(violation.rule, rule), "{} reported as {}", rule.id, violation.rule.id);
+        assert_eq!(violation.severity, Severity::Error);
+        assert_eq!(violation.location, Location::bundle());
+        assert_eq!(violation.message, graph_violation.message);
     }
     found
 }
@@ -67,7 +63,7 @@ fn messages(found: &[GraphViolation]) -> Vec<&str> {
 fn dangling_item() {
     let mut trace = valid_trace("compaction_then_full_request");
     assert!(trace.conversation_items.remove("conversation_item:4").is_some());
-    let found = assert_only(&trace, "dangling-item", &["conversation_item:4"]);
+    let found = assert_only(&trace, &catalog::DANGLING_ITEM, &["conversation_item:4"]);
     assert!(
         found.iter().any(|v| v.message.starts_with("compact-6b2f ")),
         "the compaction's marker reference is not reported: {found:#?}"
@@ -80,7 +76,7 @@ fn dangling_item() {
 fn dangling_payload() {
     let mut trace = valid_trace("full_and_incremental_requests");
     assert!(trace.raw_payloads.remove("raw_payload:2").is_some());
-    let found = assert_only(&trace, "dangling-payload", &["raw_payload:2"]);
+    let found = assert_only(&trace, &catalog::DANGLING_PAYLOAD, &["raw_payload:2"]);
     assert!(
         found.iter().any(|v| v.message.starts_with("inference-ls-1 ")),
         "the inference's request payload is not reported: {found:#?}"
@@ -95,7 +91,7 @@ fn dangling_thread() {
     let child = "019d6a10-4b1e-7c3a-9d2f-000000000002";
     let edge = "edge:spawn:019d6a10-4b1e-7c3a-9d2f-000000000001:019d6a10-4b1e-7c3a-9d2f-000000000002";
     assert!(trace.threads.remove(child).is_some());
-    let found = assert_only(&trace, "dangling-thread", &[edge, child]);
+    let found = assert_only(&trace, &catalog::DANGLING_THREAD, &[edge, child]);
     assert_eq!(found.len(), 1, "{found:#?}");
 }
 
@@ -105,7 +101,7 @@ fn dangling_thread() {
 fn dangling_turn() {
     let mut trace = valid_trace("full_and_incremental_requests");
     assert!(trace.codex_turns.remove("sub-3f1a").is_some());
-    let found = assert_only(&trace, "dangling-turn", &["sub-3f1a"]);
+    let found = assert_only(&trace, &catalog::DANGLING_TURN, &["sub-3f1a"]);
     for owner in ["inference-ls-1", "inference-ls-2", "call_ls_src_1", "conversation_item:1"] {
         assert!(
             found.iter().any(|v| v.message.starts_with(&format!("{owner} "))),
@@ -122,7 +118,7 @@ fn turn_thread_mismatch() {
     let root = "019d6a0f-4b1e-7c3a-9d2f-000000000001";
     let child = "019d6a0f-4b1e-7c3a-9d2f-000000000002";
     trace.tool_calls.get_mut("call_spawn_parser").unwrap().thread_id = child.to_string();
-    let found = assert_only(&trace, "turn-thread-mismatch", &["call_spawn_parser", "sub-sp15", root, child]);
+    let found = assert_only(&trace, &catalog::TURN_THREAD_MISMATCH, &["call_spawn_parser", "sub-sp15", root, child]);
     assert_eq!(found.len(), 1, "{found:#?}");
 }
 
@@ -134,7 +130,7 @@ fn dangling_tool_call() {
     let edge = trace.interaction_edges.get_mut("edge:tool:call_close_lint").unwrap();
     assert_eq!(edge.source, TraceAnchor::ToolCall { tool_call_id: "call_close_lint".to_string() });
     edge.source = TraceAnchor::ToolCall { tool_call_id: "call_close_missing".to_string() };
-    let found = assert_only(&trace, "dangling-tool-call", &["edge:tool:call_close_lint", "call_close_missing"]);
+    let found = assert_only(&trace, &catalog::DANGLING_TOOL_CALL, &["edge:tool:call_close_lint", "call_close_missing"]);
     assert_eq!(found.len(), 1, "{found:#?}");
 }
 
@@ -145,7 +141,7 @@ fn item_owner() {
     let mut trace = valid_trace("full_and_incremental_requests");
     let thread = trace.threads.get_mut("019d6a01-4b1e-7c3a-9d2f-000000000001").unwrap();
     thread.conversation_item_ids.retain(|id| id != "conversation_item:3");
-    let found = assert_only(&trace, "item-owner", &["conversation_item:3"]);
+    let found = assert_only(&trace, &catalog::ITEM_OWNER, &["conversation_item:3"]);
     assert_eq!(messages(&found), ["conversation_item:3 is in no thread's list"]);
 }
 
@@ -155,7 +151,7 @@ fn item_owner() {
 fn dangling_producer() {
     let mut trace = valid_trace("compaction_then_full_request");
     assert!(trace.compactions.remove("compact-6b2f").is_some());
-    let found = assert_only(&trace, "dangling-producer", &["compact-6b2f"]);
+    let found = assert_only(&trace, &catalog::DANGLING_PRODUCER, &["compact-6b2f"]);
     assert_eq!(
         messages(&found),
         [4, 5, 6, 7].map(|n| format!("conversation_item:{n} produced by missing compaction compact-6b2f")),
@@ -168,7 +164,7 @@ fn dangling_producer() {
 fn code_cell_source() {
     let mut trace = valid_trace("code_cell_wait");
     trace.code_cells.get_mut("code_cell:call_exec_e2e").unwrap().source_item_id = "conversation_item:404".to_string();
-    let found = assert_only(&trace, "code-cell-source", &["code_cell:call_exec_e2e", "conversation_item:404"]);
+    let found = assert_only(&trace, &catalog::CODE_CELL_SOURCE, &["code_cell:call_exec_e2e", "conversation_item:404"]);
     assert_eq!(found.len(), 1, "{found:#?}");
 }
 
@@ -180,7 +176,7 @@ fn nested_tool_cell() {
     let tool = trace.tool_calls.get_mut("cm_exec_3_1").unwrap();
     assert_eq!(tool.requester, ToolCallRequester::CodeCell { code_cell_id: "code_cell:call_exec_api".to_string() });
     tool.requester = ToolCallRequester::CodeCell { code_cell_id: "code_cell:call_exec_missing".to_string() };
-    let found = assert_only(&trace, "nested-tool-cell", &["cm_exec_3_1", "code_cell:call_exec_missing"]);
+    let found = assert_only(&trace, &catalog::NESTED_TOOL_CELL, &["cm_exec_3_1", "code_cell:call_exec_missing"]);
     assert_eq!(found.len(), 1, "{found:#?}");
 }
 
@@ -190,7 +186,7 @@ fn nested_tool_cell() {
 fn dangling_operation() {
     let mut trace = valid_trace("write_stdin_joins_session");
     assert!(trace.terminal_operations.remove("terminal_operation:2").is_some());
-    let found = assert_only(&trace, "dangling-operation", &["terminal_operation:2"]);
+    let found = assert_only(&trace, &catalog::DANGLING_OPERATION, &["terminal_operation:2"]);
     assert_eq!(
         messages(&found),
         [
@@ -206,7 +202,7 @@ fn dangling_operation() {
 fn dangling_session() {
     let mut trace = valid_trace("write_stdin_joins_session");
     assert!(trace.terminal_sessions.remove("1001").is_some());
-    let found = assert_only(&trace, "dangling-session", &["1001"]);
+    let found = assert_only(&trace, &catalog::DANGLING_SESSION, &["1001"]);
     assert_eq!(
         messages(&found),
         [
@@ -223,7 +219,7 @@ fn dangling_item_in_a_terminal_observation() {
     let mut trace = valid_trace("write_stdin_joins_session");
     let call_item = trace.tool_calls["call_py_stdin"].model_visible_call_item_ids[0].clone();
     assert!(trace.conversation_items.remove(&call_item).is_some());
-    let found = assert_only(&trace, "dangling-item", &[&call_item]);
+    let found = assert_only(&trace, &catalog::DANGLING_ITEM, &[&call_item]);
     assert!(
         found.iter().any(|v| v.message.starts_with("terminal_operation:2 ")),
         "the operation's observation is not reported: {found:#?}"
@@ -235,13 +231,13 @@ fn dangling_item_in_a_terminal_observation() {
 fn dangling_compaction_request() {
     let mut trace = valid_trace("compaction_then_full_request");
     assert!(trace.compaction_requests.remove("compaction_request:1").is_some());
-    let found = assert_only(&trace, "dangling-compaction-request", &["compaction_request:1"]);
+    let found = assert_only(&trace, &catalog::DANGLING_COMPACTION_REQUEST, &["compaction_request:1"]);
     assert_eq!(messages(&found), ["compact-6b2f names missing compaction request compaction_request:1"]);
 }
 
-/// Every rule id graph.rs can produce has a corruption test above: the tests together trigger
-/// exactly `ALL_RULES`, and `ALL_RULES` lists every rule slug written in graph.rs, so a rule added
-/// later without a test fails here.
+/// Every ownership rule of the catalog has a corruption test above: the tests together trigger
+/// exactly `OWNERSHIP_RULES`, and graph.rs names no other rule, so a rule added later without a
+/// test (or emitted without being listed) fails here.
 #[test]
 fn every_rule_has_a_corruption_test() {
     let rule_tests: &[fn()] = &[
@@ -264,15 +260,21 @@ fn every_rule_has_a_corruption_test() {
         test();
     }
     let triggered: Vec<&str> = TRIGGERED.with(|t| t.borrow().iter().copied().collect());
-    assert_eq!(triggered, ALL_RULES, "rules triggered by the corruption tests");
+    let listed: Vec<&str> = OWNERSHIP_RULES.iter().map(|rule| rule.id).collect();
+    assert_eq!(triggered, listed, "rules triggered by the corruption tests");
+    for rule in OWNERSHIP_RULES {
+        assert_eq!(rule.family, Family::Ownership, "{} is listed as an ownership rule", rule.id);
+        assert_eq!(rule.severity, Severity::Error, "{}", rule.id);
+    }
 
-    // Rule ids are the only kebab-case string literals in graph.rs (messages contain spaces).
+    // graph.rs names its rules as `rule::NAME` (the catalog imported as `rule`): as many distinct
+    // names as listed rules, so none is emitted outside OWNERSHIP_RULES.
     let source = include_str!("../src/rules/graph.rs");
-    let in_source: BTreeSet<&str> = source
-        .split('"')
+    let named: BTreeSet<&str> = source
+        .split("rule::")
         .skip(1)
-        .step_by(2)
-        .filter(|s| !s.is_empty() && s.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())))
+        .map(|rest| rest.split(|c: char| !(c.is_ascii_uppercase() || c == '_')).next().unwrap_or(""))
+        .filter(|name| !name.is_empty())
         .collect();
-    assert_eq!(in_source.into_iter().collect::<Vec<_>>(), ALL_RULES, "rule ids written in src/rules/graph.rs");
+    assert_eq!(named.len(), OWNERSHIP_RULES.len(), "rules named in src/rules/graph.rs: {named:?}");
 }

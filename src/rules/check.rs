@@ -53,7 +53,8 @@ pub fn reduction(bundle: &Bundle) -> Vec<Violation> {
 
 /// A replay error as a violation of its rule, located at the event (or file) it names.
 pub fn reducer_violation(error: &Error) -> Violation {
-    let rule = catalog::rule_for(&error.kind);
+    // An error that stands for an upstream crash is a hazard, not an upstream error text.
+    let rule = catalog::hazard_rule_for(&error.kind).unwrap_or_else(|| catalog::rule_for(&error.kind));
     let location = match (error.line, &error.file) {
         (Some(line), _) => Location::event(line, error.seq),
         (None, Some(file)) => Location::file(file.file_name().map_or_else(String::new, |n| bundle_relative(file, n))),

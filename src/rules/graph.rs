@@ -3,13 +3,15 @@
 
 use std::collections::HashMap;
 
+use super::catalog::{self as rule, Rule};
+use super::{Location, Violation};
 use crate::model::{ConversationItemKind, ProducerRef, RolloutTrace, ToolCallRequester, TraceAnchor};
 
 /// One broken ownership rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GraphViolation {
-    /// Stable rule slug.
-    pub rule: &'static str,
+    /// The ownership rule broken (one of `catalog::OWNERSHIP_RULES`).
+    pub rule: &'static Rule,
     pub message: String,
 }
 
@@ -19,33 +21,33 @@ struct Check<'t> {
 }
 
 impl Check<'_> {
-    fn fail(&mut self, rule: &'static str, message: String) {
+    fn fail(&mut self, rule: &'static Rule, message: String) {
         self.found.push(GraphViolation { rule, message });
     }
 
     fn item(&mut self, owner: &str, item_id: &str) {
         if !self.trace.conversation_items.contains_key(item_id) {
-            self.fail("dangling-item", format!("{owner} names missing conversation item {item_id}"));
+            self.fail(&rule::DANGLING_ITEM, format!("{owner} names missing conversation item {item_id}"));
         }
     }
 
     fn payload(&mut self, owner: &str, payload_id: &str) {
         if !self.trace.raw_payloads.contains_key(payload_id) {
-            self.fail("dangling-payload", format!("{owner} names raw payload {payload_id}, not in raw_payloads"));
+            self.fail(&rule::DANGLING_PAYLOAD, format!("{owner} names raw payload {payload_id}, not in raw_payloads"));
         }
     }
 
     fn thread(&mut self, owner: &str, thread_id: &str) {
         if !self.trace.threads.contains_key(thread_id) {
-            self.fail("dangling-thread", format!("{owner} names missing thread {thread_id}"));
+            self.fail(&rule::DANGLING_THREAD, format!("{owner} names missing thread {thread_id}"));
         }
     }
 
     fn turn_of_thread(&mut self, owner: &str, turn_id: &str, thread_id: &str) {
         match self.trace.codex_turns.get(turn_id) {
-            None => self.fail("dangling-turn", format!("{owner} names missing turn {turn_id}")),
+            None => self.fail(&rule::DANGLING_TURN, format!("{owner} names missing turn {turn_id}")),
             Some(turn) if turn.thread_id != thread_id => self.fail(
-                "turn-thread-mismatch",
+                &rule::TURN_THREAD_MISMATCH,
                 format!("{owner} is in thread {thread_id} but its turn {turn_id} belongs to {}", turn.thread_id),
             ),
             Some(_) => {}
@@ -56,7 +58,7 @@ impl Check<'_> {
         match anchor {
             TraceAnchor::ConversationItem { item_id } => self.item(owner, item_id),
             TraceAnchor::ToolCall { tool_call_id } if !self.trace.tool_calls.contains_key(tool_call_id) => {
-                self.fail("dangling-tool-call", format!("{owner} names missing tool call {tool_call_id}"))
+                self.fail(&rule::DANGLING_TOOL_CALL, format!("{owner} names missing tool call {tool_call_id}"))
             }
             TraceAnchor::Thread { thread_id } => self.thread(owner, thread_id),
             TraceAnchor::ToolCall { .. } => {}
@@ -77,11 +79,10 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
     for (item_id, item) in &trace.conversation_items {
         match owners.get(item_id.as_str()).map(Vec::as_slice) {
             Some([owner]) if *owner == item.thread_id => {}
-            Some([owner]) => {
-                check.fail("item-owner", format!("{item_id} of thread {} is listed by thread {owner}", item.thread_id))
-            }
-            Some(many) => check.fail("item-owner", format!("{item_id} is listed by {} threads", many.len())),
-            None => check.fail("item-owner", format!("{item_id} is in no thread's list")),
+            Some([owner]) => check
+                .fail(&rule::ITEM_OWNER, format!("{item_id} of thread {} is listed by thread {owner}", item.thread_id)),
+            Some(many) => check.fail(&rule::ITEM_OWNER, format!("{item_id} is listed by {} threads", many.len())),
+            None => check.fail(&rule::ITEM_OWNER, format!("{item_id} is in no thread's list")),
         }
         if let Some(turn) = &item.codex_turn_id {
             check.turn_of_thread(item_id, turn, &item.thread_id);
@@ -92,21 +93,21 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
                     if !trace.inference_calls.contains_key(inference_call_id) =>
                 {
                     check.fail(
-                        "dangling-producer",
+                        &rule::DANGLING_PRODUCER,
                         format!("{item_id} produced by missing inference {inference_call_id}"),
                     )
                 }
-                ProducerRef::Tool { tool_call_id } if !trace.tool_calls.contains_key(tool_call_id) => {
-                    check.fail("dangling-producer", format!("{item_id} produced by missing tool call {tool_call_id}"))
-                }
-                ProducerRef::CodeCell { code_cell_id } if !trace.code_cells.contains_key(code_cell_id) => {
-                    check.fail("dangling-producer", format!("{item_id} produced by missing code cell {code_cell_id}"))
-                }
-                ProducerRef::Compaction { compaction_id } if !trace.compactions.contains_key(compaction_id) => {
-                    check.fail("dangling-producer", format!("{item_id} produced by missing compaction {compaction_id}"))
-                }
+                ProducerRef::Tool { tool_call_id } if !trace.tool_calls.contains_key(tool_call_id) => check
+                    .fail(&rule::DANGLING_PRODUCER, format!("{item_id} produced by missing tool call {tool_call_id}")),
+                ProducerRef::CodeCell { code_cell_id } if !trace.code_cells.contains_key(code_cell_id) => check
+                    .fail(&rule::DANGLING_PRODUCER, format!("{item_id} produced by missing code cell {code_cell_id}")),
+                ProducerRef::Compaction { compaction_id } if !trace.compactions.contains_key(compaction_id) => check
+                    .fail(
+                        &rule::DANGLING_PRODUCER,
+                        format!("{item_id} produced by missing compaction {compaction_id}"),
+                    ),
                 ProducerRef::InteractionEdge { edge_id } if !trace.interaction_edges.contains_key(edge_id) => {
-                    check.fail("dangling-producer", format!("{item_id} produced by missing edge {edge_id}"))
+                    check.fail(&rule::DANGLING_PRODUCER, format!("{item_id} produced by missing edge {edge_id}"))
                 }
                 _ => {}
             }
@@ -148,7 +149,7 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
                     && source.thread_id == cell.thread_id
                     && source.call_id.as_ref() == Some(&cell.model_visible_call_id) => {}
             _ => check.fail(
-                "code-cell-source",
+                &rule::CODE_CELL_SOURCE,
                 format!(
                     "{owner}: source {} is not a custom_tool_call of its thread with its call id",
                     cell.source_item_id
@@ -172,10 +173,10 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
             match trace.code_cells.get(code_cell_id) {
                 Some(cell) if cell.thread_id == tool.thread_id => {}
                 Some(cell) => check.fail(
-                    "nested-tool-cell",
+                    &rule::NESTED_TOOL_CELL,
                     format!("{owner} in thread {} names {code_cell_id} of thread {}", tool.thread_id, cell.thread_id),
                 ),
-                None => check.fail("nested-tool-cell", format!("{owner} names missing code cell {code_cell_id}")),
+                None => check.fail(&rule::NESTED_TOOL_CELL, format!("{owner} names missing code cell {code_cell_id}")),
             }
         }
         for item in tool.model_visible_call_item_ids.iter().chain(&tool.model_visible_output_item_ids) {
@@ -183,7 +184,7 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
         }
         if let Some(operation) = &tool.terminal_operation_id {
             if !trace.terminal_operations.contains_key(operation) {
-                check.fail("dangling-operation", format!("{owner} names missing terminal operation {operation}"));
+                check.fail(&rule::DANGLING_OPERATION, format!("{owner} names missing terminal operation {operation}"));
             }
         }
         let payloads = tool
@@ -208,7 +209,7 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
         }
         if let Some(terminal) = &operation.terminal_id {
             if !trace.terminal_sessions.contains_key(terminal) {
-                check.fail("dangling-session", format!("{owner} names missing terminal session {terminal}"));
+                check.fail(&rule::DANGLING_SESSION, format!("{owner} names missing terminal session {terminal}"));
             }
         }
     }
@@ -217,7 +218,7 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
         for operation in session.operation_ids.iter().chain(std::iter::once(&session.created_by_operation_id)) {
             if !trace.terminal_operations.contains_key(operation) {
                 check.fail(
-                    "dangling-operation",
+                    &rule::DANGLING_OPERATION,
                     format!("session {} names missing operation {operation}", session.terminal_id),
                 );
             }
@@ -235,8 +236,10 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
         check.turn_of_thread(owner, &compaction.codex_turn_id, &compaction.thread_id);
         for request in &compaction.request_ids {
             if !trace.compaction_requests.contains_key(request) {
-                check
-                    .fail("dangling-compaction-request", format!("{owner} names missing compaction request {request}"));
+                check.fail(
+                    &rule::DANGLING_COMPACTION_REQUEST,
+                    format!("{owner} names missing compaction request {request}"),
+                );
             }
         }
         let items = compaction.input_item_ids.iter().chain(&compaction.replacement_item_ids);
@@ -257,7 +260,8 @@ pub fn check(trace: &RolloutTrace) -> Vec<GraphViolation> {
     check.found
 }
 
-/// The ownership violations of a reduced graph, as catalog rules (being written).
-pub fn violations(_trace: &RolloutTrace) -> Vec<super::Violation> {
-    Vec::new()
+/// The ownership violations of a reduced graph, as catalog violations of the bundle as a whole
+/// (the graph has no line); messages name ids only.
+pub fn violations(trace: &RolloutTrace) -> Vec<Violation> {
+    check(trace).into_iter().map(|found| Violation::new(found.rule, Location::bundle(), found.message)).collect()
 }

@@ -9,6 +9,7 @@ pub mod drain;
 pub mod graph;
 pub mod hazard;
 mod limits;
+pub mod locate;
 pub mod stream;
 mod violation;
 

@@ -114,7 +114,7 @@ pub(super) fn check_both_orders(
 ) -> Result<(), Violation> {
     let orders = [(causal, "causal"), (reordered, "reordered")];
     on_both_orders(Property::Ownership, orders, |replayed| {
-        graph::check(&replayed.trace).iter().map(|v| format!("[{}] {}", v.rule, v.message)).collect()
+        graph::check(&replayed.trace).iter().map(|v| format!("[{}] {}", v.rule.slug, v.message)).collect()
     })?;
     on_both_orders(Property::ModelAgreement, orders, |replayed| facts.check(&replayed.trace, &replayed.leftovers))?;
     on_both_orders(Property::QueueDraining, orders, |replayed| undrained(facts, replayed))?;
