@@ -12,7 +12,7 @@ pub static COLLAB_PAYLOAD_INVALID: Rule = Rule {
           any tool kind that has a top-level `agent_thread_id`) a sub-agent activity. Missing \
           required fields, thread ids that are not UUIDs, an invalid `agent_path`, an empty \
           `reasoning_effort` or an unknown `status` or activity `kind` stop upstream with the bare \
-          serde message (e.g. `missing field `prompt``), no context. A producer breaks this by \
+          serde message (such as missing field `prompt`), with no context. A producer breaks this by \
           recording thread ids that are not UUIDs, or an older payload shape. Fix: record the \
           collab events as the runtime emits them, with UUID thread ids.",
     hint: "record collab payloads in their typed shape, with UUID thread ids",

@@ -232,7 +232,10 @@ fn unreachable_errors_are_reported_under_their_rules() {
         (K::CodeCellWithoutSourceItem { code_cell: s("code_cell:c"), call: s("c") }, &CODE_CELL_WITHOUT_SOURCE_ITEM),
         (K::MultipleToolCallsMatched(s("call")), &MULTIPLE_TOOL_CALLS_MATCHED),
         (K::TerminalEndUnknownOperation(s("terminal_operation:1")), &TERMINAL_END_UNKNOWN_OPERATION),
-        (K::ActivityUnregisteredInvocation { tool: s("call"), payload: s("raw_payload:1") }, &ACTIVITY_UNREGISTERED_INVOCATION),
+        (
+            K::ActivityUnregisteredInvocation { tool: s("call"), payload: s("raw_payload:1") },
+            &ACTIVITY_UNREGISTERED_INVOCATION,
+        ),
         (K::AgentEdgeUnknownToolCall(s("call")), &AGENT_EDGE_UNKNOWN_TOOL_CALL),
         (K::NonSpawnFallback(s("edge:tool:call")), &NON_SPAWN_FALLBACK),
     ];
