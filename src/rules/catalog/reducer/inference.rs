@@ -109,9 +109,9 @@ pub static CONVERSATION_MISMATCH: Rule = Rule {
     id: "RC5121",
     slug: "conversation-mismatch",
     title: "an incremental request disagrees with the thread's conversation",
-    doc: "An incremental request (and every response) is appended after the items the thread \
-          already holds: each position that already has an item must hold the same item, or \
-          upstream stops with `model conversation mismatch while reducing turn <turn> for thread \
+    doc: "An incremental request's delta is placed after its prefix (the previous request and \
+          response) and checked against the thread's current conversation: each position that \
+          already holds an item must hold a matching one, or upstream stops with `model conversation mismatch while reducing turn <turn> for thread \
           <t> at item index <i>: existing item <item> does not match the current model payload \
           item`. A producer breaks this when a full request recorded in between extended the \
           snapshot with other content than the incremental delta assumes, or when the delta was \
