@@ -7,6 +7,8 @@ use rollout_conformance::bundle::{
     RawToolCallRequester, RawTraceEvent, ToolCallKind, ToolCallSummary,
 };
 use rollout_conformance::reducer::{replay, Replayed};
+use rollout_conformance::rules::catalog::{reducer_rule, rule_for};
+use rollout_conformance::rules::check::reduction;
 use rollout_conformance::Error;
 use serde_json::{json, Value};
 
@@ -186,12 +188,17 @@ impl Trace {
         }
     }
 
+    /// The replay error, after checking that `check` reports it as exactly one violation of its
+    /// rule at the same event.
     #[track_caller]
     pub fn error(self) -> Error {
-        match replay(&self.bundle()) {
+        let bundle = self.bundle();
+        let err = match replay(&bundle) {
             Ok(_) => panic!("replay succeeded, but an error was expected"),
             Err(err) => err,
-        }
+        };
+        assert_reported_under_its_rule(&bundle, &err);
+        err
     }
 
     /// Replay fails with exactly `message`, located at the event with `seq`.
@@ -201,6 +208,19 @@ impl Trace {
         assert_eq!(err.message(), message);
         assert_eq!(err.seq, Some(seq), "seq of the offending event for: {message}");
     }
+}
+
+/// `check`'s reduction rules give exactly one violation for a bundle that fails replay: the
+/// error's reducer rule (or, for the kinds other families own, their rule), located at its event.
+#[track_caller]
+pub fn assert_reported_under_its_rule(bundle: &Bundle, err: &Error) {
+    let violations = reduction(bundle);
+    let [violation] = violations.as_slice() else {
+        panic!("{} violations for {:?}: {violations:?}", violations.len(), err.message());
+    };
+    let expected = reducer_rule(&err.kind).unwrap_or_else(|| rule_for(&err.kind));
+    assert_eq!(violation.rule.id, expected.id, "rule for: {}", err.message());
+    assert_eq!((violation.location.line, violation.location.seq), (err.line, err.seq), "{}", err.message());
 }
 
 pub fn inference_started(call: &str, thread: &str, turn: &str, request_payload: RawPayloadRef) -> RawPayload {

@@ -25,7 +25,7 @@ pub use limits::*;
 pub use ownership::*;
 pub use payload::*;
 pub use queue::*;
-pub use reducer::{public_message, rule_for, REDUCER_RULES};
+pub use reducer::{public_message, reducer_rule, rule_for, REDUCER_RULES};
 pub use stream::*;
 
 /// How bad a violation is; `--fail-on` picks the lowest that fails a build.

@@ -1,0 +1,261 @@
+//! The reducer family against `ErrorKind`: every rule is some error's, ids and slugs are unique
+//! across the catalog, and the public message withholds free text.
+
+use std::collections::{BTreeMap, HashSet};
+use std::mem::discriminant;
+
+use super::*;
+use crate::error::{Error, ErrorKind as K};
+use crate::rules::catalog;
+use crate::rules::check::reducer_violation;
+
+const CANARY: &str = "CANARY-7f3a";
+
+fn s(text: &str) -> String {
+    text.to_owned()
+}
+
+/// One value of every `ErrorKind` variant (ids made up, no free text).
+fn every_kind() -> Vec<K> {
+    vec![
+        K::ManifestOpen(s("No such file or directory (os error 2)")),
+        K::ManifestParse(s("/b/manifest.json")),
+        K::TraceOpen(s("/b/trace.jsonl")),
+        K::TraceLineRead(2),
+        K::TraceLineParse(2),
+        K::PayloadOpen(s("raw_payload:1")),
+        K::PayloadParse(s("raw_payload:1")),
+        K::OtherEvent,
+        K::SummaryCutInsideCharacter(s("raw_payload:1")),
+        K::Serde(s("missing field `prompt`")),
+        K::DuplicateThreadStart(s("t")),
+        K::ThreadMetadataParse(s("raw_payload:1")),
+        K::UnknownThread(s("t")),
+        K::DuplicateTurnStart(s("turn")),
+        K::TurnEndWrongThread { turn: s("turn"), thread: s("t"), owner: s("o") },
+        K::TurnEndUnknownTurn(s("turn")),
+        K::DuplicateInferenceStart(s("inf")),
+        K::InferenceUnknownTurn { call: s("inf"), turn: s("turn") },
+        K::InferenceWrongThread { call: s("inf"), thread: s("t"), turn: s("turn"), owner: s("o") },
+        K::RequestMissingInput(s("raw_payload:1")),
+        K::RequestNonArrayInput(s("raw_payload:1")),
+        K::UnknownPreviousResponse { call: s("inf"), response: s("resp") },
+        K::ConversationMismatch { turn: s("turn"), thread: s("t"), index: 3, item: s("conversation_item:1") },
+        K::CallIdReused(s("call")),
+        K::ItemWithoutType(s("raw_payload:1")),
+        K::UnsupportedItemType { item_type: s("hologram"), payload: s("raw_payload:1") },
+        K::MessageWithoutRole(s("raw_payload:1")),
+        K::UnsupportedRole { role: s("narrator"), payload: s("raw_payload:1") },
+        K::AgentMessageParse(s("raw_payload:1")),
+        K::AgentMessageEmpty(s("raw_payload:1")),
+        K::ReasoningNonArray { payload: s("raw_payload:1"), key: "summary" },
+        K::ReasoningEntryWithoutType { payload: s("raw_payload:1"), key: "content" },
+        K::ReasoningUnsupportedContent { payload: s("raw_payload:1"), entry_type: s("image") },
+        K::ReasoningUnsupportedSummary { payload: s("raw_payload:1"), entry_type: s("text") },
+        K::ReasoningEntryWithoutText { payload: s("raw_payload:1"), key: "summary" },
+        K::ReasoningNonStringEncrypted(s("raw_payload:1")),
+        K::ReasoningEmpty(s("raw_payload:1")),
+        K::CompactionItemWithoutEncrypted(s("raw_payload:1")),
+        K::CompletionUnknownCall(s("inf")),
+        K::ResponseWithoutOutputItems(s("raw_payload:1")),
+        K::DuplicateCompactionRequest(s("req")),
+        K::CompactionRequestUnknownTurn { request: s("req"), turn: s("turn") },
+        K::CompactionRequestWrongThread { request: s("req"), thread: s("t"), turn: s("turn"), owner: s("o") },
+        K::CompactionCompletionUnknownRequest(s("req")),
+        K::CompactionIdMismatch { request: s("req"), completion: s("c2"), start: s("c1") },
+        K::CompactionInstallWithoutThread(s("c")),
+        K::CompactionInstallWithoutTurn(s("c")),
+        K::DuplicateCompactionInstall(s("c")),
+        K::CompactionInstallUnknownTurn { compaction: s("c"), turn: s("turn") },
+        K::CompactionInstallWrongThread { compaction: s("c"), thread: s("t"), turn: s("turn"), owner: s("o") },
+        K::CheckpointWithoutArray { payload: s("raw_payload:1"), key: "input_history" },
+        K::CodeCellWithoutThread { event: "code cell start", runtime_cell: s("1") },
+        K::CodeCellUnknownEnvelopeTurn { event: "code cell end", runtime_cell: s("1"), turn: s("turn") },
+        K::RuntimeCellRemapped { runtime_cell: s("1"), thread: s("t"), first: s("a"), second: s("b") },
+        K::DuplicateCodeCellStart(s("code_cell:c")),
+        K::CodeCellStartWithoutTurn(s("code_cell:c")),
+        K::CodeCellStartUnknownThread(s("t")),
+        K::CodeCellStartUnknownTurn(s("turn")),
+        K::CodeCellStartWrongThread { thread: s("t"), turn: s("turn"), owner: s("o") },
+        K::UnknownRuntimeCell { event: "code cell end", runtime_cell: s("1"), thread: s("t") },
+        K::CodeCellWithoutSourceItem { code_cell: s("code_cell:c"), call: s("c") },
+        K::CodeCellUnknownCell { event: "code cell end", code_cell: s("code_cell:c") },
+        K::DuplicateToolCallStart(s("call")),
+        K::DuplicateModelVisibleCall(s("call")),
+        K::MultipleToolCallsMatched(s("call")),
+        K::ToolStartWithoutContext,
+        K::ToolStartUnknownTurn(s("turn")),
+        K::ToolStartUnknownThread(s("t")),
+        K::ToolStartWrongThread { thread: s("t"), turn: s("turn"), owner: s("o") },
+        K::NestedToolUnknownRuntimeCell { runtime_cell: s("1"), thread: s("t") },
+        K::WaitWithoutArguments(s("raw_payload:1")),
+        K::WaitInvalidArguments(s("raw_payload:1")),
+        K::WaitWithoutCellId(s("raw_payload:1")),
+        K::TerminalInvocationParse(s("raw_payload:1")),
+        K::McpUnknownToolCall(s("call")),
+        K::DuplicateMcpCorrelation(s("call")),
+        K::RuntimeStartUnknownCall(s("call")),
+        K::RuntimeEndUnknownCall(s("call")),
+        K::SecondTerminalOperation(s("call")),
+        K::TerminalRuntimeStartParse(s("raw_payload:1")),
+        K::ExecResponseParse(s("raw_payload:1")),
+        K::WriteStdinResponseParse { payload: s("raw_payload:1"), protocol_error: s("missing field `stdout`") },
+        K::ProcessIdChanged { operation: s("terminal_operation:1"), from: s("1"), to: s("2") },
+        K::TerminalSessionWrongThread { terminal: s("pty-1"), owner: s("o"), thread: s("t") },
+        K::ToolEndUnknownCall(s("call")),
+        K::TerminalEndUnknownOperation(s("terminal_operation:1")),
+        K::ActivityKindMismatch { activity: "Started", kind: s("SendMessage") },
+        K::ActivityMissingInvocation(s("call")),
+        K::ActivityUnregisteredInvocation { tool: s("call"), payload: s("raw_payload:1") },
+        K::ActivityMissingArguments(s("call")),
+        K::ActivityArgumentsParse(s("call")),
+        K::AgentEdgeUnknownThread(s("t")),
+        K::AgentEdgeUnknownToolCall(s("call")),
+        K::PendingEdgeConflict(s("edge:tool:call")),
+        K::EdgeEndpointConflict(s("edge:tool:call")),
+        K::NonSpawnFallback(s("edge:tool:call")),
+        K::PayloadOutsideBundle(s("raw_payload:1")),
+    ]
+}
+
+#[test]
+fn every_variant_is_listed_once() {
+    let kinds = every_kind();
+    let distinct: HashSet<_> = kinds.iter().map(discriminant).collect();
+    assert_eq!(distinct.len(), kinds.len(), "a variant is listed twice");
+}
+
+#[test]
+fn every_reducer_rule_is_the_rule_of_exactly_one_error() {
+    let mut sources: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut others = 0;
+    for kind in every_kind() {
+        match reducer_rule(&kind) {
+            Some(rule) => sources.entry(rule.id).or_default().push(format!("{kind:?}")),
+            None => others += 1,
+        }
+    }
+    assert_eq!(others, 9, "the stream families' eight kinds and the hazard family's one");
+    for rule in REDUCER_RULES {
+        let from = sources.remove(rule.id).unwrap_or_default();
+        assert_eq!(from.len(), 1, "{} ({}) is the rule of {from:?}", rule.id, rule.slug);
+    }
+    assert!(sources.is_empty(), "rules outside REDUCER_RULES: {sources:?}");
+}
+
+#[test]
+fn reducer_rules_are_errors_of_the_reducer_family_in_id_order() {
+    let mut previous = "RC5000";
+    for rule in REDUCER_RULES {
+        assert_eq!(rule.family, Family::Reducer, "{}", rule.id);
+        assert_eq!(rule.severity, Severity::Error, "{}", rule.id);
+        assert!(!rule.retired, "{}", rule.id);
+        let digits = rule.id.strip_prefix("RC5").unwrap_or_else(|| panic!("{} is not RC5xxx", rule.id));
+        assert!(digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()), "{}", rule.id);
+        assert!(rule.id > previous, "{} comes after {previous}", rule.id);
+        previous = rule.id;
+        let kebab = rule.slug.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
+        assert!(kebab, "{} slug {:?} is not kebab-case", rule.id, rule.slug);
+        for (what, text) in [("title", rule.title), ("doc", rule.doc), ("hint", rule.hint)] {
+            assert!(!text.is_empty() && !text.contains('\n'), "{} {what} is not one line", rule.id);
+        }
+    }
+}
+
+#[test]
+fn ids_and_slugs_are_unique_across_the_catalog() {
+    let (mut ids, mut slugs) = (HashSet::new(), HashSet::new());
+    for rule in catalog::all() {
+        assert!(ids.insert(rule.id), "id {} twice", rule.id);
+        assert!(slugs.insert(rule.slug), "slug {} twice", rule.slug);
+    }
+    for rule in REDUCER_RULES {
+        assert_eq!(catalog::find(rule.id), Some(rule));
+        assert_eq!(catalog::find(rule.slug), Some(rule));
+    }
+}
+
+/// Each variant that carries free text, with the canary in it and its ids beside it.
+fn kinds_with_free_text() -> Vec<(K, Vec<&'static str>)> {
+    vec![
+        (K::ManifestOpen(format!("{CANARY} (os error 13)")), vec!["(os error 13)"]),
+        (K::ManifestOpen(s(CANARY)), vec![]),
+        (K::Serde(format!("invalid agent path `{CANARY}`")), vec![]),
+        (K::Serde(format!("unknown variant `{CANARY}`, expected one of `started`")), vec![]),
+        (K::Serde(format!("invalid type: string \"{CANARY}\", expected u64")), vec![]),
+        (K::Serde(format!("missing field `{CANARY}`")), vec![]),
+        (K::Serde(format!("missing field `prompt` {CANARY}")), vec!["missing field `prompt`"]),
+        (K::UnsupportedItemType { item_type: s(CANARY), payload: s("raw_payload:4") }, vec!["raw_payload:4"]),
+        (K::UnsupportedRole { role: s(CANARY), payload: s("raw_payload:4") }, vec!["raw_payload:4"]),
+        (K::ReasoningUnsupportedContent { payload: s("raw_payload:4"), entry_type: s(CANARY) }, vec!["raw_payload:4"]),
+        (K::ReasoningUnsupportedSummary { payload: s("raw_payload:4"), entry_type: s(CANARY) }, vec!["raw_payload:4"]),
+        (
+            K::WriteStdinResponseParse {
+                payload: s("raw_payload:4"),
+                protocol_error: format!("invalid type: string \"{CANARY}\", expected i32"),
+            },
+            vec!["raw_payload:4", "as protocol payload (", ") or dispatch payload"],
+        ),
+    ]
+}
+
+#[test]
+fn public_message_withholds_free_text_and_keeps_ids() {
+    for (kind, kept) in kinds_with_free_text() {
+        assert!(kind.to_string().contains(CANARY), "the canary is not in {kind:?}'s message");
+        let public = public_message(&kind);
+        assert!(!public.contains(CANARY), "{kind:?} leaks: {public}");
+        assert!(public.contains("withheld"), "{kind:?} does not say what it left out: {public}");
+        for id in kept {
+            assert!(public.contains(id), "{kind:?} lost {id:?}: {public}");
+        }
+    }
+}
+
+#[test]
+fn public_message_is_upstreams_message_when_there_is_no_free_text() {
+    let free_text: HashSet<_> = kinds_with_free_text().iter().map(|(kind, _)| discriminant(kind)).collect();
+    for kind in every_kind() {
+        if !free_text.contains(&discriminant(&kind)) {
+            assert_eq!(public_message(&kind), kind.to_string());
+        }
+    }
+    assert_eq!(public_message(&K::Serde(s("missing field `prompt`"))), "missing field `prompt`");
+}
+
+/// The rules no bundle is known to reach, as `tests/reducer_errors/main.rs` lists them.
+#[test]
+fn unreachable_errors_are_reported_under_their_rules() {
+    let unreachable = [
+        (K::CodeCellStartUnknownThread(s("t")), &CODE_CELL_START_UNKNOWN_THREAD),
+        (K::CodeCellUnknownCell { event: "code cell end", code_cell: s("code_cell:c") }, &CODE_CELL_UNKNOWN_CELL),
+        (K::CodeCellWithoutSourceItem { code_cell: s("code_cell:c"), call: s("c") }, &CODE_CELL_WITHOUT_SOURCE_ITEM),
+        (K::MultipleToolCallsMatched(s("call")), &MULTIPLE_TOOL_CALLS_MATCHED),
+        (K::TerminalEndUnknownOperation(s("terminal_operation:1")), &TERMINAL_END_UNKNOWN_OPERATION),
+        (
+            K::ActivityUnregisteredInvocation { tool: s("call"), payload: s("raw_payload:1") },
+            &ACTIVITY_UNREGISTERED_INVOCATION,
+        ),
+        (K::AgentEdgeUnknownToolCall(s("call")), &AGENT_EDGE_UNKNOWN_TOOL_CALL),
+        (K::NonSpawnFallback(s("edge:tool:call")), &NON_SPAWN_FALLBACK),
+    ];
+    for (kind, rule) in unreachable {
+        assert!(rule.doc.contains("No bundle is known to reach it"), "{} does not say so", rule.id);
+        let message = kind.to_string();
+        let violation = reducer_violation(&Error::new(kind).at_event(7, 6));
+        assert_eq!(violation.rule, rule, "{message}");
+        assert_eq!((violation.location.line, violation.location.seq), (Some(7), Some(6)));
+        assert_eq!(violation.location.file, "trace.jsonl");
+        assert_eq!(violation.message, message);
+    }
+}
+
+#[test]
+fn rule_for_falls_back_only_for_other_families() {
+    for kind in every_kind() {
+        match reducer_rule(&kind) {
+            Some(rule) => assert_eq!(rule_for(&kind), rule),
+            None => assert_ne!(rule_for(&kind).family, Family::Reducer, "{kind:?}"),
+        }
+    }
+}
