@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use rollout_conformance::model::{RolloutTrace, ToolCallRequester, TraceAnchor};
-use rollout_conformance::reducer::replay_dir;
+use rollout_conformance::reducer::{replay_dir, Leftovers};
 use rollout_conformance::rules::catalog::{self, OWNERSHIP_RULES};
 use rollout_conformance::rules::graph::{self, GraphViolation};
 use rollout_conformance::rules::{Family, Location, Rule, Severity};
@@ -39,7 +39,7 @@ fn assert_only(trace: &RolloutTrace, rule: &'static Rule, names: &[&str]) -> Vec
         }
         TRIGGERED.with(|t| t.borrow_mut().insert(violation.rule.id));
     }
-    let reported = graph::violations(trace);
+    let reported = graph::violations(trace, &Leftovers::default());
     assert_eq!(reported.len(), found.len(), "{reported:#?}");
     for (violation, graph_violation) in reported.iter().zip(&found) {
         assert!(std::ptr::eq(violation.rule, rule), "{} reported as {}", rule.id, violation.rule.id);

@@ -44,7 +44,7 @@ pub fn reduction(bundle: &Bundle) -> Vec<Violation> {
         Err(error) => vec![reducer_violation(&error)],
         Ok(replayed) => {
             let mut found = drain::violations(bundle, &replayed);
-            found.extend(graph::violations(&replayed.trace));
+            found.extend(graph::violations(&replayed.trace, &replayed.leftovers));
             found.extend(hazard::violations(bundle, &replayed));
             found
         }
@@ -54,7 +54,7 @@ pub fn reduction(bundle: &Bundle) -> Vec<Violation> {
 /// A replay error as a violation of its rule, located at the event (or file) it names.
 pub fn reducer_violation(error: &Error) -> Violation {
     // An error that stands for an upstream crash is a hazard, not an upstream error text.
-    let rule = catalog::hazard_rule_for(&error.kind).unwrap_or_else(|| catalog::rule_for(&error.kind));
+    let rule = catalog::rule_for(&error.kind);
     let location = match (error.line, &error.file) {
         (Some(line), _) => Location::event(line, error.seq),
         (None, Some(file)) => Location::file(file.file_name().map_or_else(String::new, |n| bundle_relative(file, n))),

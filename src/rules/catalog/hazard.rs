@@ -28,7 +28,8 @@ pub static TOOL_STARTED_BEFORE_RESPONSE: Rule = Rule {
     id: "RC8002",
     slug: "tool-started-before-response",
     family: Family::Hazard,
-    severity: Severity::Warning,
+    // Info, not a warning: this is the usual production order, so nearly every real bundle shows it.
+    severity: Severity::Info,
     title: "tool started before the response that carries its call: left out of tool_call_ids_started_by_response",
     doc: "Upstream lists a tool in its inference call's `tool_call_ids_started_by_response` only when the \
           `tool_call_started` comes after the `inference_completed` whose response holds the call item \

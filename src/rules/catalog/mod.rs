@@ -25,7 +25,7 @@ pub use limits::*;
 pub use ownership::*;
 pub use payload::*;
 pub use queue::*;
-pub use reducer::{public_message, reducer_rule, rule_for, REDUCER_RULES};
+pub use reducer::{public_message, reducer_rule, REDUCER_RULES};
 pub use stream::*;
 
 /// How bad a violation is; `--fail-on` picks the lowest that fails a build.
@@ -158,6 +158,12 @@ impl Rule {
     pub fn family_slug(&self) -> &'static str {
         self.family.slug()
     }
+}
+
+/// The rule a replay error violates, whichever family owns it: the reducer family for the
+/// reducer's own checks, the hazard family for upstream's panic, the stream families for reading.
+pub fn rule_for(kind: &crate::error::ErrorKind) -> &'static Rule {
+    reducer_rule(kind).or_else(|| hazard_rule_for(kind)).unwrap_or(&MANIFEST_MISSING)
 }
 
 /// Every rule, family by family, in id order.

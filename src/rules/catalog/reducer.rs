@@ -25,7 +25,7 @@ pub use terminals::*;
 pub use threads::*;
 pub use tools::*;
 
-use super::{Family, Rule, Severity, MANIFEST_MISSING};
+use super::{Family, Rule, Severity};
 use crate::error::ErrorKind;
 
 /// What every reducer rule shares: upstream rejects the whole bundle, so each is an error.
@@ -250,11 +250,4 @@ pub fn reducer_rule(kind: &ErrorKind) -> Option<&'static Rule> {
         K::NonSpawnFallback(_) => &NON_SPAWN_FALLBACK,
     };
     Some(rule)
-}
-
-/// The rule a replay error violates, whichever family owns it.
-pub fn rule_for(kind: &ErrorKind) -> &'static Rule {
-    // Placeholder until the stream and hazard families are merged: the lead replaces this fallback
-    // with their rules for the nine kinds `reducer_rule` leaves to them.
-    reducer_rule(kind).unwrap_or(&MANIFEST_MISSING)
 }

@@ -254,8 +254,8 @@ fn unreachable_errors_are_reported_under_their_rules() {
 fn rule_for_falls_back_only_for_other_families() {
     for kind in every_kind() {
         match reducer_rule(&kind) {
-            Some(rule) => assert_eq!(rule_for(&kind), rule),
-            None => assert_ne!(rule_for(&kind).family, Family::Reducer, "{kind:?}"),
+            Some(rule) => assert_eq!(catalog::rule_for(&kind), rule),
+            None => assert_ne!(catalog::rule_for(&kind).family, Family::Reducer, "{kind:?}"),
         }
     }
 }
