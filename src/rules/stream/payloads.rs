@@ -125,14 +125,14 @@ pub fn check(root: &Path, events: &[EventRecord], limits: &Limits, found: &mut V
                 found.push(Violation::new(rule, at.clone(), message));
             };
             if let Some(normal) = normalized(&payload.path) {
-                named.insert(normal);
-                if !writer_shaped(payload) {
+                if !writer_shaped(id, &normal) {
                     report(
                         found,
                         &catalog::PAYLOAD_REF_MALFORMED,
                         format!("{} ref {id} at {} is not raw_payload:N at payloads/N.json", role.field, payload.path),
                     );
                 }
+                named.insert(normal);
             }
             match refs.get(id.as_str()) {
                 Some((first, line)) if *first != payload => report(
@@ -172,10 +172,10 @@ pub fn check(root: &Path, events: &[EventRecord], limits: &Limits, found: &mut V
     unreferenced(root, &named, found);
 }
 
-/// `raw_payload:N` at `payloads/N.json`, the same N.
-fn writer_shaped(payload: &RawPayloadRef) -> bool {
-    let Some(n) = payload.raw_payload_id.strip_prefix("raw_payload:") else { return false };
-    !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && payload.path == format!("{PAYLOADS_DIR_NAME}/{n}.json")
+/// `raw_payload:N` at `payloads/N.json` (once `.` components are dropped), the same N.
+fn writer_shaped(id: &str, path: &str) -> bool {
+    let Some(n) = id.strip_prefix("raw_payload:") else { return false };
+    !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && path == format!("{PAYLOADS_DIR_NAME}/{n}.json")
 }
 
 /// The bundle-relative path without `.` components, when it stays inside the bundle by its text.
