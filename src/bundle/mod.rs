@@ -9,6 +9,11 @@ mod payload_ref;
 mod read;
 mod write;
 
+pub use read::{
+    bundle_root, log_lines, parse_event_log, parse_event_log_bounded, parse_line, payload_file, read_regular,
+    resolve_inside, LineError, LogBounds, LogLine, Outside, ReadError,
+};
+
 pub use event::*;
 pub use manifest::*;
 pub use payload_ref::*;
@@ -29,8 +34,9 @@ pub struct EventRecord {
 /// Where payload bytes come from.
 #[derive(Debug, Clone)]
 pub enum PayloadStore {
-    /// Files under a bundle directory (its canonical path), read on demand.
-    Dir(PathBuf),
+    /// Files under a bundle directory (its canonical path), read on demand, each refused beyond
+    /// `max_payload_bytes`.
+    Dir { root: PathBuf, max_payload_bytes: Option<u64> },
     /// Bytes keyed by the ref's bundle-relative `path`.
     Memory(BTreeMap<String, Vec<u8>>),
 }
@@ -56,7 +62,7 @@ impl Bundle {
     /// The bytes of a payload file, resolved strictly inside the bundle.
     pub fn payload_bytes(&self, payload: &RawPayloadRef) -> Result<Vec<u8>, Error> {
         match &self.payloads {
-            PayloadStore::Dir(dir) => read::payload_file(dir, payload),
+            PayloadStore::Dir { root, max_payload_bytes } => read::payload_file(root, payload, *max_payload_bytes),
             PayloadStore::Memory(files) => files.get(&payload.path).cloned().ok_or_else(|| {
                 Error::new(ErrorKind::PayloadOpen(payload.raw_payload_id.clone()))
                     .with_detail(format!("no payload file at {}", payload.path))
@@ -75,7 +81,7 @@ impl Bundle {
     /// The bundle directory, when it was read from disk.
     pub fn dir(&self) -> Option<&std::path::Path> {
         match &self.payloads {
-            PayloadStore::Dir(dir) => Some(dir),
+            PayloadStore::Dir { root, .. } => Some(root),
             PayloadStore::Memory(_) => None,
         }
     }

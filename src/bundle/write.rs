@@ -93,7 +93,7 @@ impl Bundle {
                     std::fs::write(target, bytes)?;
                 }
             }
-            super::PayloadStore::Dir(_) => {
+            super::PayloadStore::Dir { .. } => {
                 for record in &self.events {
                     for payload in record.event.payload.payload_refs() {
                         if let Ok(bytes) = self.payload_bytes(payload) {

@@ -175,3 +175,20 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
 pub fn find(id_or_slug: &str) -> Option<&'static Rule> {
     all().find(|rule| rule.id.eq_ignore_ascii_case(id_or_slug) || rule.slug == id_or_slug)
 }
+
+/// The stream rule (families 1–3 and 9) a reducer error about reading the bundle belongs to: the
+/// generic one where several could apply. `None` for errors about what the events mean.
+pub fn stream_rule_for(kind: &crate::error::ErrorKind) -> Option<&'static Rule> {
+    use crate::error::ErrorKind::*;
+    Some(match kind {
+        ManifestOpen(_) => &MANIFEST_MISSING,
+        ManifestParse(_) => &MANIFEST_UNPARSEABLE,
+        TraceOpen(_) => &TRACE_MISSING,
+        TraceLineRead(_) => &LINE_NOT_UTF8,
+        TraceLineParse(_) => &LINE_NOT_EVENT,
+        PayloadOpen(_) => &PAYLOAD_UNREADABLE,
+        PayloadParse(_) => &PAYLOAD_NOT_JSON,
+        PayloadOutsideBundle(_) => &PAYLOAD_PATH_PARENT,
+        _ => return None,
+    })
+}
