@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::config::{CheckConfig, Level};
-use super::{catalog, drain, graph, hazard, stream, Location, Violation};
+use super::{catalog, drain, graph, hazard, stream, Location, Severity, Violation};
 use crate::bundle::{Bundle, MANIFEST_FILE_NAME, RAW_EVENT_LOG_FILE_NAME};
 use crate::error::Error;
 use crate::reducer::replay;
@@ -15,11 +15,16 @@ pub fn check_bundle(dir: &Path, config: &CheckConfig) -> Vec<Violation> {
     let streamed = stream::check(dir, &config.limits);
     let mut found = streamed.violations;
     if let Some(bundle) = &streamed.bundle {
-        let reduced = reduction(bundle);
-        // A fact the stream rules already reported at the same place is not reported again.
-        let new: Vec<Violation> = reduced
+        // A fact the stream rules already reported at the same place is not reported again: an
+        // error there (a truncated line, an escaping symlink, a second start) is what the
+        // reducer stopped on, named more precisely.
+        let new: Vec<Violation> = reduction(bundle)
             .into_iter()
-            .filter(|v| !found.iter().any(|seen| seen.rule.id == v.rule.id && seen.location == v.location))
+            .filter(|v| {
+                !found.iter().any(|seen| {
+                    seen.location == v.location && (seen.rule.id == v.rule.id || seen.severity == Severity::Error)
+                })
+            })
             .collect();
         found.extend(new);
     }
@@ -60,11 +65,16 @@ pub fn reducer_violation(error: &Error) -> Violation {
         (None, Some(file)) => Location::file(file.file_name().map_or_else(String::new, |n| bundle_relative(file, n))),
         (None, None) => Location::bundle(),
     };
-    let mut violation = Violation::new(rule, location, catalog::public_message(&error.kind));
-    if let Some(detail) = &error.detail {
-        violation = violation.with_value(detail.clone());
+    let public = catalog::public_message(&error.kind);
+    // The value is what the public message leaves out: upstream's whole message, and the cause.
+    let full = error.message();
+    let value = [(full != public).then_some(full), error.detail.clone()].into_iter().flatten().collect::<Vec<_>>();
+    let violation = Violation::new(rule, location, public);
+    if value.is_empty() {
+        violation
+    } else {
+        violation.with_value(value.join("; caused by: "))
     }
-    violation
 }
 
 /// `manifest.json` and `trace.jsonl` by name; anything else as it was given.

@@ -163,7 +163,10 @@ impl Rule {
 /// The rule a replay error violates, whichever family owns it: the reducer family for the
 /// reducer's own checks, the hazard family for upstream's panic, the stream families for reading.
 pub fn rule_for(kind: &crate::error::ErrorKind) -> &'static Rule {
-    reducer_rule(kind).or_else(|| hazard_rule_for(kind)).unwrap_or(&MANIFEST_MISSING)
+    reducer_rule(kind)
+        .or_else(|| hazard_rule_for(kind))
+        .or_else(|| stream_rule_for(kind))
+        .expect("every ErrorKind has a rule (src/rules/catalog/reducer/tests.rs checks each one)")
 }
 
 /// Every rule, family by family, in id order.
