@@ -14,12 +14,31 @@ use crate::rules::check::{check_bundle, find_bundles, partition};
 use crate::rules::config::{CheckConfig, ConfigFile, FailOn, Level, CONFIG_FILE_NAME};
 use crate::rules::Severity;
 
-/// Check trace bundles against the rule catalog (see `rules` and `explain`).
-///
-/// Exit status: 0 when nothing reaches --fail-on, 1 when something does, 2 on a usage or I/O
-/// error. A `rollout-conformance.toml` in a PATH (or beside a bundle given directly) sets the same
-/// options as the command line (`fail-on`, `allow`, `warn`, `deny`, `max-*`); the command line wins.
 #[derive(Args)]
+#[command(after_long_help = "\
+A PATH is a bundle (a directory with manifest.json or trace.jsonl) or a directory walked for
+bundles; bundles are checked in parallel on every core. `rollout-conformance rules` lists the
+rules and `rollout-conformance explain RULE` explains one.
+
+Reports carry ids, seq, lines, field names and type tags only, never payload content or free
+text from events, unless --show-values is given.
+
+A rollout-conformance.toml in a PATH (or beside a bundle given directly) sets the same options
+as the command line; the command line wins:
+  fail-on = \"warning\"
+  allow = [\"blank-line\"]
+  deny = [\"RC2010\"]
+  max-events = 2000000
+
+Limits (defaults far beyond real rollouts): --max-line-bytes 16 MiB, --max-payload-bytes
+256 MiB, --max-bundle-bytes 16 GiB, --max-events 10,000,000.
+
+Exit status: 0 when nothing reaches --fail-on, 1 when something does, 2 on a usage or I/O error.
+
+Examples:
+  rollout-conformance check $CODEX_ROLLOUT_TRACE_ROOT
+  rollout-conformance check traces/ --format sarif -o check.sarif --fail-on warning
+  rollout-conformance check traces/ --format jsonl --partition 2/4 >> report.jsonl")]
 pub struct CheckArgs {
     /// Bundles, or directories that are walked for bundles.
     #[arg(required = true)]
