@@ -39,10 +39,10 @@ fn write_bundle(dir: &Path, lines: &[String], payloads: &[(u32, String)]) {
     }
 }
 
-/// Stream problems around events whose every free-text field holds the canary.
-fn stream_bundle(dir: &Path) {
+/// The rollout, its root thread and turn, and an inference whose request is payload 1.
+fn prelude() -> Vec<Value> {
     let root = Some(ROLLOUT);
-    let events = [
+    vec![
         event(1, None, json!({"type": "rollout_started", "trace_id": "trace-canary", "root_thread_id": ROLLOUT})),
         event(2, None, json!({"type": "thread_started", "thread_id": ROLLOUT, "agent_path": "/root"})),
         event(3, None, json!({"type": "codex_turn_started", "codex_turn_id": TURN, "thread_id": ROLLOUT})),
@@ -52,6 +52,14 @@ fn stream_bundle(dir: &Path) {
             json!({"type": "inference_started", "inference_call_id": "call-1", "thread_id": ROLLOUT,
             "codex_turn_id": TURN, "model": "m", "provider_name": "p", "request_payload": payload_ref(1, "inference_request")}),
         ),
+    ]
+}
+
+/// Stream problems around events whose every free-text field holds the canary.
+fn stream_bundle(dir: &Path) {
+    let root = Some(ROLLOUT);
+    let mut events = prelude();
+    events.extend([
         event(5, root, json!({"type": "inference_failed", "inference_call_id": "call-1", "error": canary("error")})),
         event(
             6,
@@ -97,7 +105,7 @@ fn stream_bundle(dir: &Path) {
         ),
         // A value of the wrong type: serde's message would quote it.
         event(15, root, json!({"type": "codex_turn_ended", "codex_turn_id": TURN, "status": canary("status")})),
-    ];
+    ]);
     let mut lines: Vec<String> = events.iter().map(|e| format!("{e}\n")).collect();
     lines.push(format!("{{\"schema_version\":1,\"seq\":16,\"note\":\"{}", canary("truncated")));
     let request = json!({"input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": canary("prompt")}]}]});
@@ -111,18 +119,7 @@ fn stream_bundle(dir: &Path) {
 
 /// A bundle the reducer rejects on a role that quotes the canary.
 fn reducer_bundle(dir: &Path) {
-    let root = Some(ROLLOUT);
-    let events = [
-        event(1, None, json!({"type": "rollout_started", "trace_id": "trace-canary", "root_thread_id": ROLLOUT})),
-        event(2, None, json!({"type": "thread_started", "thread_id": ROLLOUT, "agent_path": "/root"})),
-        event(3, None, json!({"type": "codex_turn_started", "codex_turn_id": TURN, "thread_id": ROLLOUT})),
-        event(
-            4,
-            root,
-            json!({"type": "inference_started", "inference_call_id": "call-1", "thread_id": ROLLOUT,
-            "codex_turn_id": TURN, "model": "m", "provider_name": "p", "request_payload": payload_ref(1, "inference_request")}),
-        ),
-    ];
+    let events = prelude();
     let lines: Vec<String> = events.iter().map(|e| format!("{e}\n")).collect();
     let request = json!({"input": [{"type": "message", "role": canary("role"), "content": [{"type": "input_text", "text": canary("prompt")}]}]});
     write_bundle(dir, &lines, &[(1, request.to_string())]);

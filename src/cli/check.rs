@@ -11,8 +11,7 @@ use rayon::prelude::*;
 use super::EXIT_ERROR;
 use crate::report::{render, Entry, Format, Report, ReportKind};
 use crate::rules::check::{check_bundle, find_bundles, partition};
-use crate::rules::config::{CheckConfig, ConfigFile, FailOn, Level, CONFIG_FILE_NAME};
-use crate::rules::Severity;
+use crate::rules::config::{CheckConfig, ConfigFile, FailOn, CONFIG_FILE_NAME};
 
 #[derive(Args)]
 #[command(after_long_help = "\
@@ -103,17 +102,17 @@ fn config(args: &CheckArgs) -> Result<CheckConfig, String> {
             }
         }
     }
-    if let Some(fail_on) = args.fail_on {
-        config.fail_on = fail_on;
-    }
-    config.set_levels(&args.allow, Level::Allow)?;
-    config.set_levels(&args.warn, Level::Report(Severity::Warning))?;
-    config.set_levels(&args.deny, Level::Report(Severity::Error))?;
-    let limits = &mut config.limits;
-    limits.max_line_bytes = args.max_line_bytes.or(limits.max_line_bytes);
-    limits.max_payload_bytes = args.max_payload_bytes.or(limits.max_payload_bytes);
-    limits.max_bundle_bytes = args.max_bundle_bytes.or(limits.max_bundle_bytes);
-    limits.max_events = args.max_events.or(limits.max_events);
+    // The command line is one more layer of the same settings, applied last.
+    config.apply_file(&ConfigFile {
+        fail_on: args.fail_on,
+        allow: args.allow.clone(),
+        warn: args.warn.clone(),
+        deny: args.deny.clone(),
+        max_line_bytes: args.max_line_bytes,
+        max_payload_bytes: args.max_payload_bytes,
+        max_bundle_bytes: args.max_bundle_bytes,
+        max_events: args.max_events,
+    })?;
     Ok(config)
 }
 

@@ -55,7 +55,7 @@ impl Default for CheckConfig {
     }
 }
 
-/// `rollout-conformance.toml`: the same knobs as the command line.
+/// `rollout-conformance.toml`, and the command line's layer on top of it: the same settings.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigFile {
@@ -85,7 +85,7 @@ impl ConfigFile {
 }
 
 impl CheckConfig {
-    /// Apply a config file; the command line is applied after it and wins.
+    /// Apply a layer of settings: config files first, then the command line, which wins.
     pub fn apply_file(&mut self, file: &ConfigFile) -> Result<(), String> {
         if let Some(fail_on) = file.fail_on {
             self.fail_on = fail_on;
