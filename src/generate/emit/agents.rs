@@ -272,6 +272,9 @@ impl Emitter {
                         ),
                     ]
                 };
+                // A cell that outlived the child's turn ends before the close: nothing of a thread
+                // follows its thread_ended.
+                self.flush_deferred_cell_ends(&child_thread);
                 let mut preds = after_request;
                 // Idle: everything the child wrote so far, its tools' and cells' events included.
                 preds.extend(self.state(&child_thread).last_spine.map(|e| (e, HbRule::Close)));

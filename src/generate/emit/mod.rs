@@ -348,9 +348,13 @@ impl Emitter {
     fn end_rollout(&mut self, status: RolloutStatus) {
         for child in self.children.clone() {
             if child.started && !child.closed {
+                // A thread ends after its work, cells that outlived their turn included: nothing of a
+                // thread follows its thread_ended (check's lifecycle rule).
+                self.flush_deferred_cell_ends(&child.thread_id);
+                let preds = self.all_events_before();
                 let payload =
                     RawPayload::ThreadEnded { thread_id: child.thread_id.clone(), status: RolloutStatus::Completed };
-                self.spine(&child.thread_id, false, payload, Tag::Plain, Vec::new());
+                self.spine(&child.thread_id, false, payload, Tag::Plain, preds);
             }
         }
         let preds = self.all_events_before();
