@@ -171,6 +171,8 @@ impl Emitter {
                     inference_call_id: inference_id.clone(),
                     response_id: Some(response_id.clone()),
                     upstream_request_id: Some(format!("req-{call_id_base}")),
+                    server_created_at_unix_ms: None,
+                    server_completed_at_unix_ms: None,
                     response_payload,
                 }
             }
