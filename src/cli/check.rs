@@ -18,7 +18,7 @@ use crate::rules::Severity;
 ///
 /// Exit status: 0 when nothing reaches --fail-on, 1 when something does, 2 on a usage or I/O
 /// error. A `rollout-conformance.toml` in a PATH (or beside a bundle given directly) sets the same
-/// options as the command line (`fail-on`, `allow`, `warn`, `deny`, `max-*`); the command line wins.
+/// options as the command line (`fail-on`, `allow`, `warn`, `deny`, `max-*`, `revision`); the command line wins.
 #[derive(Args)]
 pub struct CheckArgs {
     /// Bundles, or directories that are walked for bundles.
@@ -61,6 +61,8 @@ pub struct CheckArgs {
     /// Most events in one trace.jsonl.
     #[arg(long, value_name = "N")]
     max_events: Option<usize>,
+    #[command(flatten)]
+    revision: super::RevisionArg,
 }
 
 fn parse_partition(text: &str) -> Result<(usize, usize), String> {
@@ -95,6 +97,9 @@ fn config(args: &CheckArgs) -> Result<CheckConfig, String> {
     limits.max_payload_bytes = args.max_payload_bytes.or(limits.max_payload_bytes);
     limits.max_bundle_bytes = args.max_bundle_bytes.or(limits.max_bundle_bytes);
     limits.max_events = args.max_events.or(limits.max_events);
+    if let Some(revision) = args.revision.revision {
+        config.revision = revision;
+    }
     Ok(config)
 }
 
