@@ -169,7 +169,9 @@ fn main() {
     if let Ok(entries) = std::fs::read_dir(root.join("corpus/regressions")) {
         for dir in entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|d| d.join("causal").is_dir()) {
             let name = format!("regressions/{} (stream properties)", dir.file_name().unwrap().to_string_lossy());
-            trials.push(Trial::test(name, move || recheck(&ReferenceReducer::default(), &dir).map_err(|v| v.to_string().into())));
+            trials.push(Trial::test(name, move || {
+                recheck(&ReferenceReducer::default(), &dir).map_err(|v| v.to_string().into())
+            }));
         }
     }
     // Valid bundles and saved regressions are clean under `check`; findings show upstream quirks

@@ -165,7 +165,8 @@ fn a_caught_bug_is_saved_shrunk_and_its_regression_fails_until_fixed() {
     // The saved bundle alone reproduces the failure, and the reference passes it.
     let again = recheck(&bug, &saved).expect_err("the saved case fails under the bug");
     assert_eq!(again.property, Property::ModelAgreement, "{again}");
-    recheck(&ReferenceReducer::default(), &saved).unwrap_or_else(|v| panic!("the reference fails its own regression: {v}"));
+    recheck(&ReferenceReducer::default(), &saved)
+        .unwrap_or_else(|v| panic!("the reference fails its own regression: {v}"));
 }
 
 /// A bundle directory read fully into memory, independent of `Bundle::read_dir`.
