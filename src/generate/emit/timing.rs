@@ -43,9 +43,9 @@ impl Emitter {
             outcome,
             Outcome::Completed | Outcome::Failed { partial: true } | Outcome::Cancelled { partial: true }
         );
-        if streamed || n % 3 != 0 {
-            let created_server = (n % 2 == 0).then(|| SERVER_EPOCH_MS + n as i64 * 1000);
-            let response_id = (n % 2 == 0).then(|| format!("resp-{n}"));
+        if streamed || !n.is_multiple_of(3) {
+            let created_server = n.is_multiple_of(2).then(|| SERVER_EPOCH_MS + n as i64 * 1000);
+            let response_id = n.is_multiple_of(2).then(|| format!("resp-{n}"));
             stream.created_response_id = response_id.is_some();
             stream.created_server = created_server;
             let payload = RawPayload::InferenceResponseCreated {
