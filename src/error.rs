@@ -97,6 +97,12 @@ pub enum ErrorKind {
     CompletionUnknownCall(String),
     #[error("inference response payload {0} did not contain output_items")]
     ResponseWithoutOutputItems(String),
+    /// Inference-timing revision (addendum §5.1).
+    #[error("response creation referenced unknown inference call {0}")]
+    ResponseCreatedUnknownCall(String),
+    /// Inference-timing revision (addendum §5.1).
+    #[error("first delta referenced unknown inference call {0}")]
+    FirstDeltaUnknownCall(String),
 
     // --- compaction ---
     #[error("duplicate compaction request start for {0}")]

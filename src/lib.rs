@@ -10,6 +10,7 @@ pub mod generate;
 pub mod model;
 pub mod reducer;
 pub mod report;
+pub mod revision;
 pub mod rules;
 pub mod suite;
 

@@ -2,13 +2,18 @@
 //! `snapshots/` (with a second snapshot of what stayed queued, when anything did), or its error is
 //! exactly `expected-error.txt`. Each bundle of `corpus/invalid/` reports exactly the violations
 //! its `expected-violations.json` lists; every other bundle reports no error.
+//!
+//! Each reducible bundle is also reduced under every later revision, as a snapshot of its own
+//! (`<name>__<revision>`), which must equal the default state once the revision's additions are
+//! removed.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use rollout_conformance::reducer::replay_dir;
+use rollout_conformance::reducer::{replay_dir, replay_dir_with, ReplayOptions};
+use rollout_conformance::revision::{self, Revision};
 use rollout_conformance::rules::check::check_bundle;
 use rollout_conformance::rules::config::CheckConfig;
 use rollout_conformance::rules::{catalog, graph, Severity};
@@ -108,6 +113,39 @@ fn reduce_bundle(root: &Path, bundle: &Path) -> Result<(), Failed> {
             insta::assert_json_snapshot!(format!("{name}__leftovers"), replayed.leftovers);
         }
     });
+    for revision in revision::ALL.iter().copied().filter(|r| !std::ptr::eq(*r, Revision::default_revision())) {
+        reduce_under(root, bundle, &name, revision, &replayed.trace)?;
+    }
+    Ok(())
+}
+
+/// The bundle under a later revision: its own snapshot, and the default state plus nothing but
+/// the revision's `timing` objects (old-format bundles, addendum §6).
+fn reduce_under(
+    root: &Path,
+    bundle: &Path,
+    name: &str,
+    revision: &'static Revision,
+    default: &rollout_conformance::model::RolloutTrace,
+) -> Result<(), Failed> {
+    let replayed = replay_dir_with(bundle, &ReplayOptions::revision(revision))
+        .map_err(|e| format!("replay under {revision} failed: {e} ({})", e.context_lines().join(", ")))?;
+    let mut stripped = replayed.trace.clone();
+    for call in stripped.inference_calls.values_mut() {
+        let timing =
+            call.timing.take().ok_or_else(|| format!("{}: no timing under {revision}", call.inference_call_id))?;
+        if timing.request_started_at_unix_ms != call.execution.started_at_unix_ms {
+            return Err(format!("{}: request_started_at_unix_ms is not the start", call.inference_call_id).into());
+        }
+    }
+    if stripped.to_state_json() != default.to_state_json() {
+        return Err(format!("under {revision}, the state differs from the default beyond `timing`").into());
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root.join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(format!("{name}__{}", revision.name), replayed.trace.to_state_json()));
     Ok(())
 }
 
@@ -131,7 +169,9 @@ fn main() {
     if let Ok(entries) = std::fs::read_dir(root.join("corpus/regressions")) {
         for dir in entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|d| d.join("causal").is_dir()) {
             let name = format!("regressions/{} (stream properties)", dir.file_name().unwrap().to_string_lossy());
-            trials.push(Trial::test(name, move || recheck(&ReferenceReducer, &dir).map_err(|v| v.to_string().into())));
+            trials.push(Trial::test(name, move || {
+                recheck(&ReferenceReducer::default(), &dir).map_err(|v| v.to_string().into())
+            }));
         }
     }
     // Valid bundles and saved regressions are clean under `check`; findings show upstream quirks

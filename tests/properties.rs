@@ -8,6 +8,7 @@ use rollout_conformance::canon::canonical_form;
 use rollout_conformance::diff::json_diff;
 use rollout_conformance::generate::order_dependence::{masked, ORDER_DEPENDENCES};
 use rollout_conformance::reducer::{replay, replay_dir, replay_with_bugs, PlantedBugs, Replayed};
+use rollout_conformance::revision::INFERENCE_TIMING;
 use rollout_conformance::suite::{recheck, run, Property, Reducer, ReferenceReducer, SuiteConfig};
 
 /// Cases per run in `cargo test`; `PROPTEST_CASES` raises it.
@@ -20,7 +21,7 @@ fn root() -> PathBuf {
 #[test]
 fn reference_reducer_satisfies_every_property() {
     let config = SuiteConfig { persist: Some(root().join("corpus/regressions")), ..SuiteConfig::with_cases(CI_CASES) };
-    let report = run(&ReferenceReducer, &config);
+    let report = run(&ReferenceReducer::default(), &config);
     eprintln!("{}", report.coverage.table());
     if let Some(failure) = report.failure {
         panic!("{} ({} events; minimized bundle: {:?})", failure.violation, failure.events, failure.saved);
@@ -28,6 +29,17 @@ fn reference_reducer_satisfies_every_property() {
     // Generators must not quietly stop covering the paths that matter.
     let rare = report.coverage.rare(0.02);
     assert!(rare.is_empty(), "paths hit in fewer than 2% of streams: {rare:?}\n{}", report.coverage.table());
+}
+
+/// The same suite on streams of the inference-timing revision, reduced under it: the timing
+/// events race tools and other threads, and every call's timing matches its facts.
+#[test]
+fn reference_reducer_satisfies_every_property_under_inference_timing() {
+    let config = SuiteConfig { revision: &INFERENCE_TIMING, ..SuiteConfig::with_cases(CI_CASES / 2) };
+    let report = run(&ReferenceReducer::at(&INFERENCE_TIMING), &config);
+    if let Some(failure) = report.failure {
+        panic!("{} ({} events)", failure.violation, failure.events);
+    }
 }
 
 fn canonical(dir: &Path) -> serde_json::Value {
@@ -153,7 +165,8 @@ fn a_caught_bug_is_saved_shrunk_and_its_regression_fails_until_fixed() {
     // The saved bundle alone reproduces the failure, and the reference passes it.
     let again = recheck(&bug, &saved).expect_err("the saved case fails under the bug");
     assert_eq!(again.property, Property::ModelAgreement, "{again}");
-    recheck(&ReferenceReducer, &saved).unwrap_or_else(|v| panic!("the reference fails its own regression: {v}"));
+    recheck(&ReferenceReducer::default(), &saved)
+        .unwrap_or_else(|v| panic!("the reference fails its own regression: {v}"));
 }
 
 /// A bundle directory read fully into memory, independent of `Bundle::read_dir`.

@@ -1,19 +1,29 @@
-//! Every case under `../shared/conformance/upstream/`: the reference reducer must write exactly
-//! upstream's `expected-state.json`, or fail with exactly `expected-error.txt`.
+//! Every case under `../shared/conformance/upstream/` (default revision) and under
+//! `../shared/conformance/revision-<name>/` (that revision): the reference reducer must write
+//! exactly the case's `expected-state.json`, or fail with exactly `expected-error.txt`.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use rollout_conformance::reducer::replay_dir;
+use rollout_conformance::reducer::{replay_dir_with, ReplayOptions};
+use rollout_conformance::revision::{Revision, INFERENCE_TIMING};
 
-fn upstream_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/upstream")
+fn conformance_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance").join(name)
 }
 
-fn check_case(case: &Path) -> Result<(), Failed> {
-    let result = replay_dir(case.join("bundle"));
+/// Each corpus, the revision its expected files come from, and its test-name prefix.
+fn corpora() -> [(&'static str, &'static Revision, &'static str); 2] {
+    [
+        ("upstream", Revision::default_revision(), ""),
+        ("revision-inference-timing", &INFERENCE_TIMING, "inference-timing/"),
+    ]
+}
+
+fn check_case(case: &Path, revision: &'static Revision) -> Result<(), Failed> {
+    let result = replay_dir_with(case.join("bundle"), &ReplayOptions::revision(revision));
     let expected_state = case.join("expected-state.json");
     if expected_state.exists() {
         let expected = std::fs::read_to_string(&expected_state)?;
@@ -28,8 +38,14 @@ fn check_case(case: &Path) -> Result<(), Failed> {
 
 fn main() {
     let args = Arguments::from_args();
-    let dir = upstream_dir();
-    let trials: Vec<Trial> = match std::fs::read_dir(&dir) {
+    let trials: Vec<Trial> =
+        corpora().into_iter().flat_map(|(name, revision, prefix)| trials(name, revision, prefix)).collect();
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn trials(corpus: &str, revision: &'static Revision, prefix: &'static str) -> Vec<Trial> {
+    let dir = conformance_dir(corpus);
+    match std::fs::read_dir(&dir) {
         Ok(entries) => {
             let mut cases: Vec<PathBuf> =
                 entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("bundle").is_dir()).collect();
@@ -38,21 +54,20 @@ fn main() {
             cases
                 .into_iter()
                 .map(|case| {
-                    let name = case.file_name().unwrap().to_string_lossy().into_owned();
-                    Trial::test(name, move || check_case(&case))
+                    let name = format!("{prefix}{}", case.file_name().unwrap().to_string_lossy());
+                    Trial::test(name, move || check_case(&case, revision))
                 })
                 .collect()
         }
         // A user's fresh clone has no ../shared; say so loudly, and never pass silently in CI.
         Err(_) => {
-            let message = format!("upstream corpus not found at {}: upstream conformance NOT checked", dir.display());
+            let message = format!("{corpus} corpus not found at {}: its conformance NOT checked", dir.display());
             eprintln!("SKIPPED: {message}");
             if std::env::var_os("CI").is_some() {
-                vec![Trial::test("upstream_corpus_present", move || Err(message.into()))]
+                vec![Trial::test(format!("{prefix}{corpus}_corpus_present"), move || Err(message.into()))]
             } else {
-                vec![Trial::test("upstream_corpus_skipped", || Ok(())).with_ignored_flag(true)]
+                vec![Trial::test(format!("{prefix}{corpus}_corpus_skipped"), || Ok(())).with_ignored_flag(true)]
             }
         }
-    };
-    libtest_mimic::run(&args, trials).exit();
+    }
 }

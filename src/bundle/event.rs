@@ -1,4 +1,6 @@
-//! The raw event envelope and its 25 payload variants, with upstream's exact serde names (§B).
+//! The raw event envelope and its payload variants, with upstream's exact serde names (§B): the
+//! 25 of bc8b25ea02 and the two the inference-timing revision adds (revision addendum §2). One
+//! parse serves every revision; what a revision does not read is refused at replay.
 
 use serde::{Deserialize, Serialize};
 
@@ -143,12 +145,30 @@ pub enum RawPayload {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_input_mode: Option<RequestInputModeField>,
     },
+    /// Inference-timing revision only (addendum §2.1). The writer emits nulls, not absent keys.
+    InferenceResponseCreated {
+        inference_call_id: String,
+        #[serde(default)]
+        response_id: Option<String>,
+        #[serde(default)]
+        server_created_at_unix_ms: Option<i64>,
+    },
+    /// Inference-timing revision only (addendum §2.1).
+    InferenceFirstDelta {
+        inference_call_id: String,
+    },
     InferenceCompleted {
         inference_call_id: String,
         #[serde(default)]
         response_id: Option<String>,
         #[serde(default)]
         upstream_request_id: Option<String>,
+        /// bc8b25ea02 ignores this key whatever it holds; the timing revision type-checks it, so
+        /// it is kept as read and judged at replay. Absent keys stay absent when written.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        server_created_at_unix_ms: Option<ServerTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        server_completed_at_unix_ms: Option<ServerTime>,
         response_payload: RawPayloadRef,
     },
     InferenceFailed {
@@ -290,6 +310,8 @@ impl RawPayload {
             | ThreadEnded { .. }
             | CodexTurnStarted { .. }
             | CodexTurnEnded { .. }
+            | InferenceResponseCreated { .. }
+            | InferenceFirstDelta { .. }
             | McpToolCallCorrelationAssigned { .. }
             | CompactionRequestFailed { .. }
             | CodeCellStarted { .. } => Vec::new(),
@@ -307,6 +329,8 @@ impl RawPayload {
             CodexTurnStarted { .. } => "codex_turn_started",
             CodexTurnEnded { .. } => "codex_turn_ended",
             InferenceStarted { .. } => "inference_started",
+            InferenceResponseCreated { .. } => "inference_response_created",
+            InferenceFirstDelta { .. } => "inference_first_delta",
             InferenceCompleted { .. } => "inference_completed",
             InferenceFailed { .. } => "inference_failed",
             InferenceCancelled { .. } => "inference_cancelled",
@@ -326,5 +350,100 @@ impl RawPayload {
             ProtocolEventObserved { .. } => "protocol_event_observed",
             Other { .. } => "other",
         }
+    }
+}
+
+/// A server time on `inference_completed` as read: an i64, or whatever else the key held, with
+/// the serde message the inference-timing revision's typed field gives for it (addendum §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerTime {
+    Millis(i64),
+    Invalid(String),
+}
+
+impl ServerTime {
+    /// `Some(ms)` for a valid time; the serde message for anything else.
+    pub fn millis(&self) -> Result<i64, &str> {
+        match self {
+            ServerTime::Millis(ms) => Ok(*ms),
+            ServerTime::Invalid(message) => Err(message),
+        }
+    }
+}
+
+impl From<i64> for ServerTime {
+    fn from(ms: i64) -> Self {
+        ServerTime::Millis(ms)
+    }
+}
+
+impl Serialize for ServerTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ServerTime::Millis(ms) => serializer.serialize_i64(*ms),
+            // Only a bundle read from disk holds one; it is written back as null, never invented.
+            ServerTime::Invalid(_) => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ServerTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ServerTimeVisitor)
+    }
+}
+
+struct ServerTimeVisitor;
+
+impl ServerTimeVisitor {
+    /// The message an `i64` field gives for this value, as serde words it.
+    fn invalid(unexpected: serde::de::Unexpected) -> ServerTime {
+        use serde::de::Error;
+        ServerTime::Invalid(serde_json::Error::invalid_type(unexpected, &"i64").to_string())
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ServerTimeVisitor {
+    type Value = ServerTime;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<ServerTime, E> {
+        Ok(ServerTime::Millis(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<ServerTime, E> {
+        use serde::de::Error;
+        Ok(i64::try_from(v).map(ServerTime::Millis).unwrap_or_else(|_| {
+            ServerTime::Invalid(
+                serde_json::Error::invalid_value(serde::de::Unexpected::Unsigned(v), &"i64").to_string(),
+            )
+        }))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<ServerTime, E> {
+        Ok(Self::invalid(serde::de::Unexpected::Float(v)))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<ServerTime, E> {
+        Ok(Self::invalid(serde::de::Unexpected::Bool(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<ServerTime, E> {
+        Ok(Self::invalid(serde::de::Unexpected::Str(v)))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ServerTime, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Self::invalid(serde::de::Unexpected::Seq))
+    }
+
+    /// A map is an object, or (under `arbitrary_precision`) a number that is not an integer:
+    /// both read as "map" to the production build's typed field.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ServerTime, A::Error> {
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Self::invalid(serde::de::Unexpected::Map))
     }
 }

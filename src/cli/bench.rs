@@ -10,9 +10,10 @@ use clap::Args;
 use super::{print_error, EXIT_ERROR};
 use crate::bundle::Bundle;
 use crate::error::Error;
-use crate::generate::emit::emit;
+use crate::generate::emit::emit_as;
 use crate::generate::large::scenario_with_events;
-use crate::reducer::{replay, replay_dir};
+use crate::reducer::{replay_dir_with, replay_with, ReplayOptions};
+use crate::revision::Revision;
 
 /// Exit code when a generated bundle does not reduce.
 const EXIT_FINDING: u8 = 1;
@@ -48,6 +49,9 @@ pub struct BenchArgs {
     /// Runs per size and mode; the fastest counts.
     #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     repeat: u32,
+    /// Generate and reduce under this revision.
+    #[command(flatten)]
+    revision: super::RevisionArg,
 }
 
 /// One size's measurement.
@@ -67,7 +71,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
         if terminal {
             eprintln!("measuring about {target} events ...");
         }
-        match measure(target as usize, args.seed, args.repeat) {
+        match measure(target as usize, args.seed, args.repeat, args.revision.or_default()) {
             Ok(row) => rows.push(row),
             Err(BenchError::Io(message)) => {
                 eprintln!("error: {message}");
@@ -99,17 +103,18 @@ fn fastest(repeat: u32, mut run: impl FnMut() -> Result<(), Error>) -> Result<Du
     Ok(best)
 }
 
-fn measure(target: usize, seed: u64, repeat: u32) -> Result<Row, BenchError> {
-    let emitted = emit(&scenario_with_events(target, seed));
+fn measure(target: usize, seed: u64, repeat: u32, revision: &'static Revision) -> Result<Row, BenchError> {
+    let options = ReplayOptions::revision(revision);
+    let emitted = emit_as(&scenario_with_events(target, seed), revision);
     let bundle: Bundle = emitted.bundle(&emitted.causal_order());
     drop(emitted);
     let events = bundle.events.len();
-    let memory = fastest(repeat, || replay(&bundle).map(drop))?;
+    let memory = fastest(repeat, || replay_with(&bundle, &options).map(drop))?;
 
     let dir = temp_bundle_dir(events);
     let written = bundle.write_dir(&dir).map_err(|e| BenchError::Io(format!("write {}: {e}", dir.display())));
     drop(bundle);
-    let disk = written.and_then(|()| fastest(repeat, || replay_dir(&dir).map(drop)));
+    let disk = written.and_then(|()| fastest(repeat, || replay_dir_with(&dir, &options).map(drop)));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Row { events, memory, disk: disk? })
 }

@@ -25,6 +25,7 @@ text from events, unless --show-values is given.
 A rollout-conformance.toml in a PATH (or beside a bundle given directly) sets the same options
 as the command line; the command line wins:
   fail-on = \"warning\"
+  revision = \"inference-timing\"
   allow = [\"blank-line\"]
   deny = [\"RC2010\"]
   max-events = 2000000
@@ -79,6 +80,8 @@ pub struct CheckArgs {
     /// Most events in one trace.jsonl.
     #[arg(long, value_name = "N")]
     max_events: Option<usize>,
+    #[command(flatten)]
+    revision: super::RevisionArg,
 }
 
 fn parse_partition(text: &str) -> Result<(usize, usize), String> {
@@ -112,6 +115,7 @@ fn config(args: &CheckArgs) -> Result<CheckConfig, String> {
         max_payload_bytes: args.max_payload_bytes,
         max_bundle_bytes: args.max_bundle_bytes,
         max_events: args.max_events,
+        revision: args.revision.revision.map(|revision| revision.name.to_owned()),
     })?;
     Ok(config)
 }

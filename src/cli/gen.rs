@@ -11,12 +11,13 @@ use proptest::prelude::any;
 use super::{print_error, EXIT_ERROR};
 use crate::bundle::Bundle;
 use crate::generate::coverage::{paths, Coverage};
-use crate::generate::emit::emit;
+use crate::generate::emit::emit_as;
 use crate::generate::large::scenario_with_events;
 use crate::generate::reorder::choices;
 use crate::generate::scenario::{scenario, Size};
 use crate::generate::seeded::{runner, sample};
-use crate::reducer::replay;
+use crate::reducer::{replay_with, ReplayOptions};
+use crate::revision::Revision;
 
 /// The reference reduction as upstream's conformance corpus stores it.
 pub const EXPECTED_STATE_FILE_NAME: &str = "expected-state.json";
@@ -69,6 +70,9 @@ pub struct GenArgs {
     /// Replace bundle directories that exist and are not empty (their old contents are deleted).
     #[arg(long)]
     force: bool,
+    /// Write streams as a producer of this revision does, reduced under it.
+    #[command(flatten)]
+    revision: super::RevisionArg,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -126,6 +130,7 @@ pub fn run(args: GenArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     }
+    let revision = args.revision.or_default();
     let mut progress = Progress::new(args.events.is_some());
     let mut coverage = Coverage::default();
     let mut total_events = 0usize;
@@ -137,11 +142,11 @@ pub fn run(args: GenArgs) -> ExitCode {
             Some(events) => {
                 let large_seed = sample(any::<u64>(), &mut runner);
                 let scenario = scenario_with_events(events as usize, large_seed);
-                let emitted = emit(&scenario);
+                let emitted = emit_as(&scenario, revision);
                 progress.phase(&name, &format!("built and emitted {} events", emitted.events.len()), phase);
                 emitted
             }
-            None => emit(&sample(scenario(args.size.size()), &mut runner)),
+            None => emit_as(&sample(scenario(args.size.size()), &mut runner), revision),
         };
         let order = if args.reorder {
             emitted.reordered(&sample(choices(emitted.events.len()), &mut runner))
@@ -155,7 +160,7 @@ pub fn run(args: GenArgs) -> ExitCode {
         let bundle = emitted.bundle(&order);
         // A million-event scenario holds its payloads twice until the emitter's copy goes.
         drop(emitted);
-        match write_bundle(bundle, dir, args.force, &name, &progress) {
+        match write_bundle(bundle, dir, args.force, &name, &progress, revision) {
             Ok(()) => {}
             Err(Failure::Io(message)) => {
                 eprintln!("error: {message}");
@@ -210,7 +215,14 @@ fn check_target(dir: &Path, force: bool) -> Result<(), String> {
 /// Write the bundle, reduce it in memory, and write `expected-state.json` beside it. A bundle
 /// that does not reduce stays on disk, for inspection. The bundle is dropped before the state is
 /// serialized: for a million events each is over a gigabyte.
-fn write_bundle(bundle: Bundle, dir: &Path, force: bool, name: &str, progress: &Progress) -> Result<(), Failure> {
+fn write_bundle(
+    bundle: Bundle,
+    dir: &Path,
+    force: bool,
+    name: &str,
+    progress: &Progress,
+    revision: &'static Revision,
+) -> Result<(), Failure> {
     if force && dir.is_dir() {
         // Old payload files would otherwise stay beside the new ones.
         std::fs::remove_dir_all(dir).map_err(|e| Failure::Io(format!("remove {}: {e}", dir.display())))?;
@@ -219,7 +231,7 @@ fn write_bundle(bundle: Bundle, dir: &Path, force: bool, name: &str, progress: &
     bundle.write_dir(dir).map_err(|e| Failure::Io(format!("write bundle {}: {e}", dir.display())))?;
     progress.phase(name, "wrote the bundle", phase);
     let phase = Instant::now();
-    let replayed = replay(&bundle);
+    let replayed = replay_with(&bundle, &ReplayOptions::revision(revision));
     drop(bundle);
     let state = replayed.map_err(Failure::Reduce)?.trace.to_state_json();
     let path = dir.join(EXPECTED_STATE_FILE_NAME);

@@ -4,11 +4,14 @@ mod bench;
 mod check;
 mod gen;
 mod reduce;
+mod revisions;
 pub mod rules;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+
+use crate::revision::{self, Revision};
 
 /// Conformance tooling for Codex rollout-trace bundles (manifest.json, trace.jsonl, payloads/).
 #[derive(Parser)]
@@ -33,6 +36,23 @@ enum Command {
     Gen(gen::GenArgs),
     /// Measure how the reference reducer's time grows with the number of events.
     Bench(bench::BenchArgs),
+    /// List the format revisions `--revision` takes, and what each changes.
+    Revisions,
+}
+
+/// `--revision NAME`, shared by every command that reduces.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct RevisionArg {
+    /// The format revision to follow (see `revisions`) [default: bc8b25ea02, the confirmed upstream].
+    #[arg(long = "revision", value_name = "NAME", value_parser = revision::parse_name)]
+    pub revision: Option<&'static Revision>,
+}
+
+impl RevisionArg {
+    /// The revision asked for, or the default.
+    pub fn or_default(&self) -> &'static Revision {
+        self.revision.unwrap_or_else(Revision::default_revision)
+    }
 }
 
 /// Exit code for usage and input errors.
@@ -53,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => rules::explain(args),
         Command::Gen(args) => gen::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Revisions => revisions::run(),
     }
 }
 

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{print_error, EXIT_ERROR};
+use super::{print_error, RevisionArg, EXIT_ERROR};
 use crate::bundle::REDUCED_STATE_FILE_NAME;
-use crate::reducer::replay_dir;
+use crate::reducer::{replay_dir_with, ReplayOptions};
 
 #[derive(Args)]
 pub struct ReduceArgs {
@@ -20,10 +20,12 @@ pub struct ReduceArgs {
     /// Print the reduced state (followed by a newline) instead of writing a file.
     #[arg(long)]
     stdout: bool,
+    #[command(flatten)]
+    revision: RevisionArg,
 }
 
 pub fn run(args: ReduceArgs) -> ExitCode {
-    let replayed = match replay_dir(&args.bundle) {
+    let replayed = match replay_dir_with(&args.bundle, &ReplayOptions::revision(args.revision.or_default())) {
         Ok(replayed) => replayed,
         Err(error) => {
             print_error(&error);

@@ -26,6 +26,22 @@ pub struct ExpectedFacts {
     pub reasoning: BTreeMap<String, (String, String)>,
     /// `call_id → summary` of a function_call's JSON arguments, cut at 240 bytes.
     pub json_summaries: BTreeMap<String, String>,
+    /// Inference-timing revision: `inference_call_id → timing`. Empty for bc8b25ea02 streams,
+    /// whose calls must have no `timing` at all.
+    #[serde(default)]
+    pub timing: BTreeMap<String, TimingFact>,
+}
+
+/// What a call's `timing` and `response_id` must show under the inference-timing revision, in
+/// any legal order: which milestones were recorded, and the server times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimingFact {
+    pub response_created: bool,
+    pub first_delta: bool,
+    pub response_completed: bool,
+    pub server_response_created_at_unix_ms: Option<i64>,
+    pub server_response_completed_at_unix_ms: Option<i64>,
+    pub response_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,6 +237,54 @@ impl ExpectedFacts {
                     .push(format!("{id}: expected undelivered ({reason:?}), leftovers say {:?}", undelivered.get(id)));
             }
         }
+        self.check_timing(trace, &mut problems);
         problems
+    }
+
+    /// Each call's `timing` and `response_id` against its fact; no `timing` at all without facts.
+    fn check_timing(&self, trace: &RolloutTrace, problems: &mut Vec<String>) {
+        for (id, call) in &trace.inference_calls {
+            let (fact, timing) = match (self.timing.get(id), &call.timing) {
+                (None, None) => continue,
+                (None, Some(_)) => {
+                    problems.push(format!("{id}: a timing object, but the stream has no timing revision"));
+                    continue;
+                }
+                (Some(_), None) => {
+                    problems.push(format!("{id}: no timing object"));
+                    continue;
+                }
+                (Some(fact), Some(timing)) => (fact, timing),
+            };
+            let mut expect = |what: &str, ok: bool| {
+                if !ok {
+                    problems.push(format!("{id}: timing {what} is wrong: {timing:?} for {fact:?}"));
+                }
+            };
+            expect("request start", timing.request_started_at_unix_ms == call.execution.started_at_unix_ms);
+            let created = (timing.response_created_at_unix_ms, timing.response_created_seq);
+            expect(
+                "response created",
+                created.0.is_some() == fact.response_created && created.1.is_some() == fact.response_created,
+            );
+            let delta = (timing.first_delta_at_unix_ms, timing.first_delta_seq);
+            expect("first delta", delta.0.is_some() == fact.first_delta && delta.1.is_some() == fact.first_delta);
+            // The stream task writes them in this order, whatever else interleaves.
+            let ordered = [Some(call.execution.started_seq), created.1, delta.1];
+            let seqs: Vec<u64> = ordered.into_iter().flatten().collect();
+            expect("order", seqs.windows(2).all(|w| w[0] < w[1]));
+            expect("completion", timing.response_completed_at_unix_ms.is_some() == fact.response_completed);
+            expect(
+                "server creation",
+                timing.server_response_created_at_unix_ms == fact.server_response_created_at_unix_ms,
+            );
+            expect(
+                "server completion",
+                timing.server_response_completed_at_unix_ms == fact.server_response_completed_at_unix_ms,
+            );
+            if call.response_id != fact.response_id {
+                problems.push(format!("{id}: response_id {:?} instead of {:?}", call.response_id, fact.response_id));
+            }
+        }
     }
 }

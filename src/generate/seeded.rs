@@ -4,8 +4,9 @@
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use super::emit::{emit, Emitted};
+use super::emit::{emit_as, Emitted};
 use super::scenario::{scenario, Size};
+use crate::revision::Revision;
 
 /// The runner bundle `index` of `seed` samples from: its own stream, so a bundle does not depend
 /// on how many others are drawn.
@@ -25,5 +26,11 @@ pub fn sample<S: Strategy>(strategy: S, runner: &mut TestRunner) -> S::Value {
 
 /// Scenario `index` of `seed`, emitted.
 pub fn emitted(seed: u64, index: u64, size: Size) -> Emitted {
-    emit(&sample(scenario(size), &mut runner(seed, index)))
+    emitted_as(seed, index, size, Revision::default_revision())
+}
+
+/// Scenario `index` of `seed`, emitted as a producer of `revision` writes it: the same scenario
+/// under every revision.
+pub fn emitted_as(seed: u64, index: u64, size: Size, revision: &Revision) -> Emitted {
+    emit_as(&sample(scenario(size), &mut runner(seed, index)), revision)
 }

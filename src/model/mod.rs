@@ -133,6 +133,10 @@ pub struct InferenceCall {
     pub thread_id: String,
     pub codex_turn_id: String,
     pub execution: ExecutionWindow,
+    /// Present under revisions with inference timing (always then, old bundles included);
+    /// absent, and not written, under bc8b25ea02.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<InferenceTiming>,
     pub model: String,
     pub provider_name: String,
     pub response_id: Option<String>,
@@ -143,6 +147,27 @@ pub struct InferenceCall {
     pub usage: Option<TokenUsage>,
     pub raw_request_payload_id: String,
     pub raw_response_payload_id: Option<String>,
+}
+
+/// When an inference call's milestones happened (revision addendum §3.2). Every field is
+/// written, `null` when absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferenceTiming {
+    pub request_started_at_unix_ms: i64,
+    pub response_created_at_unix_ms: Option<i64>,
+    pub response_created_seq: Option<u64>,
+    pub first_delta_at_unix_ms: Option<i64>,
+    pub first_delta_seq: Option<u64>,
+    pub response_completed_at_unix_ms: Option<i64>,
+    pub server_response_created_at_unix_ms: Option<i64>,
+    pub server_response_completed_at_unix_ms: Option<i64>,
+}
+
+impl InferenceTiming {
+    /// A call just started: its request time and nothing else.
+    pub fn started(request_started_at_unix_ms: i64) -> Self {
+        InferenceTiming { request_started_at_unix_ms, ..InferenceTiming::default() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,14 +4,19 @@ use serde_json::Value;
 
 use super::conversation::normalize::{normalize_items, NormalizedItem};
 use super::conversation::{Mode, Pass};
+use super::timing::ServerTimes;
 use super::{Ctx, Replay};
 use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadRef};
 use crate::error::{Error, ErrorKind};
-use crate::model::{ExecutionWindow, InferenceCall, ProducerRef, TokenUsage};
+use crate::model::{ExecutionWindow, InferenceCall, InferenceTiming, ProducerRef, TokenUsage};
 
 /// How an inference ended.
 pub enum Outcome {
-    Completed { response_id: Option<String> },
+    /// `server` is read only under revisions with inference timing.
+    Completed {
+        response_id: Option<String>,
+        server: Option<ServerTimes>,
+    },
     Failed,
     Cancelled,
 }
@@ -61,6 +66,7 @@ impl Replay<'_> {
             thread_id: thread_id.clone(),
             codex_turn_id: codex_turn_id.clone(),
             execution: ExecutionWindow::running(ctx.wall, ctx.seq),
+            timing: self.revision.timing.then(|| InferenceTiming::started(ctx.wall)),
             model: model.clone(),
             provider_name: provider_name.clone(),
             response_id: None,
@@ -156,11 +162,20 @@ impl Replay<'_> {
         };
         let call = self.trace.inference_calls.get_mut(inference_call_id).expect("checked above");
         let (response_id, status) = match outcome {
-            Outcome::Completed { response_id } => (response_id, ExecutionStatus::Completed),
+            Outcome::Completed { response_id, server } => {
+                if let (Some(timing), Some(server)) = (call.timing.as_mut(), server) {
+                    super::timing::completed(timing, ctx, server);
+                }
+                (response_id, ExecutionStatus::Completed)
+            }
             Outcome::Failed => (None, ExecutionStatus::Failed),
             Outcome::Cancelled => (None, ExecutionStatus::Cancelled),
         };
-        let old_response_id = std::mem::replace(&mut call.response_id, response_id);
+        // bc8b25ea02 assigns every terminal's id, null included; later revisions keep a known one.
+        let old_response_id = match (self.revision.sticky_response_id, response_id) {
+            (true, None) => call.response_id.clone(),
+            (_, response_id) => std::mem::replace(&mut call.response_id, response_id),
+        };
         // A turn end may have closed the call already; its status and end then stand.
         if call.execution.status == ExecutionStatus::Running {
             call.execution.end(ctx.wall, ctx.seq, status);

@@ -14,6 +14,7 @@ mod leftovers;
 mod planted;
 mod terminal;
 mod thread;
+mod timing;
 mod tool;
 
 use std::collections::{BTreeMap, HashMap};
@@ -26,6 +27,7 @@ pub use leftovers::{
 use crate::bundle::{Bundle, RawPayload, RawPayloadRef, RawTraceEvent};
 use crate::error::{Error, ErrorKind};
 use crate::model::RolloutTrace;
+use crate::revision::Revision;
 
 use agents::PendingEdges;
 use code_cell::{PendingCodeCellStart, PendingLifecycleEvent};
@@ -46,14 +48,40 @@ pub fn replay_dir(dir: impl AsRef<Path>) -> Result<Replayed, Error> {
     replay(&Bundle::read_dir(dir)?)
 }
 
-/// Replay a bundle: every event in file order, then the end-of-replay spawn fallback.
+/// Replay a bundle read from `dir` under `revision`.
+pub fn replay_dir_with(dir: impl AsRef<Path>, options: &ReplayOptions) -> Result<Replayed, Error> {
+    replay_with(&Bundle::read_dir(dir)?, options)
+}
+
+/// Replay a bundle under the default revision: every event in file order, then the end-of-replay
+/// spawn fallback.
 pub fn replay(bundle: &Bundle) -> Result<Replayed, Error> {
-    replay_with_bugs(bundle, PlantedBugs::default())
+    replay_with(bundle, &ReplayOptions::default())
 }
 
 /// Replay with deliberate bugs, for the suite-sensitivity tests only.
 #[doc(hidden)]
 pub fn replay_with_bugs(bundle: &Bundle, bugs: PlantedBugs) -> Result<Replayed, Error> {
+    replay_with(bundle, &ReplayOptions { bugs, ..ReplayOptions::default() })
+}
+
+/// How to replay: which revision's rules, and (for the suite-sensitivity tests) which bugs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReplayOptions {
+    pub revision: &'static Revision,
+    #[doc(hidden)]
+    pub bugs: PlantedBugs,
+}
+
+impl ReplayOptions {
+    pub fn revision(revision: &'static Revision) -> Self {
+        ReplayOptions { revision, ..ReplayOptions::default() }
+    }
+}
+
+/// Replay a bundle under `options.revision`.
+pub fn replay_with(bundle: &Bundle, options: &ReplayOptions) -> Result<Replayed, Error> {
+    let (revision, bugs) = (options.revision, options.bugs);
     let manifest = &bundle.manifest;
     let trace = RolloutTrace::new(
         manifest.trace_id.clone(),
@@ -74,12 +102,13 @@ pub fn replay_with_bugs(bundle: &Bundle, bugs: PlantedBugs) -> Result<Replayed, 
         pending_edges: PendingEdges::default(),
         index: Index::default(),
         bugs,
+        revision,
     };
     for record in &bundle.events {
-        replay.event(&record.event).map_err(|e| e.at_event(record.line, record.event.seq))?;
+        replay.event(record.line, &record.event).map_err(|e| e.at_event(record.line, record.event.seq))?;
     }
     if let Some(stop) = &bundle.stop {
-        return Err(stop.clone());
+        return Err(timing::stop_as_read_by(stop, revision));
     }
     replay.finish()
 }
@@ -87,6 +116,8 @@ pub fn replay_with_bugs(bundle: &Bundle, bugs: PlantedBugs) -> Result<Replayed, 
 /// The envelope facts a handler may need.
 #[derive(Debug, Clone, Copy)]
 struct Ctx<'e> {
+    /// The event's line in `trace.jsonl`, for errors that stand for a parse failure there.
+    line: usize,
     seq: u64,
     wall: i64,
     /// The envelope thread; only some handlers read it (spec §J.11).
@@ -122,14 +153,17 @@ struct Replay<'b> {
     pending_edges: PendingEdges,
     index: Index,
     bugs: PlantedBugs,
+    /// Read through its bool switches only: no per-event comparison of names.
+    revision: &'static Revision,
 }
 
 impl Replay<'_> {
-    fn event(&mut self, event: &RawTraceEvent) -> Result<(), Error> {
+    fn event(&mut self, line: usize, event: &RawTraceEvent) -> Result<(), Error> {
         for payload in event.payload.payload_refs() {
             self.trace.raw_payloads.insert(payload.raw_payload_id.clone(), payload.clone());
         }
         let ctx = Ctx {
+            line,
             seq: event.seq,
             wall: event.wall_time_unix_ms,
             thread_id: event.thread_id.as_deref(),
@@ -154,14 +188,33 @@ impl Replay<'_> {
             CodexTurnStarted { codex_turn_id, thread_id } => self.turn_started(ctx, codex_turn_id, thread_id),
             CodexTurnEnded { codex_turn_id, status } => self.turn_ended(ctx, codex_turn_id, *status),
             InferenceStarted { .. } => self.inference_started(ctx, &event.payload),
-            InferenceCompleted { inference_call_id, response_id, upstream_request_id, response_payload } => self
-                .inference_ended(
+            InferenceResponseCreated { .. } | InferenceFirstDelta { .. } if !self.revision.timing => {
+                Err(timing::newer_event(ctx, self.revision, &event.payload))
+            }
+            InferenceResponseCreated { inference_call_id, response_id, server_created_at_unix_ms } => {
+                self.inference_response_created(ctx, inference_call_id, response_id, *server_created_at_unix_ms)
+            }
+            InferenceFirstDelta { inference_call_id } => self.inference_first_delta(ctx, inference_call_id),
+            InferenceCompleted {
+                inference_call_id,
+                response_id,
+                upstream_request_id,
+                server_created_at_unix_ms,
+                server_completed_at_unix_ms,
+                response_payload,
+            } => {
+                let server = match self.revision.timing {
+                    true => timing::server_times(ctx, server_created_at_unix_ms, server_completed_at_unix_ms)?,
+                    false => None,
+                };
+                self.inference_ended(
                     ctx,
                     inference_call_id,
-                    inference::Outcome::Completed { response_id: response_id.clone() },
+                    inference::Outcome::Completed { response_id: response_id.clone(), server },
                     upstream_request_id,
                     Some(response_payload),
-                ),
+                )
+            }
             InferenceFailed { inference_call_id, upstream_request_id, partial_response_payload, .. } => self
                 .inference_ended(
                     ctx,

@@ -8,17 +8,18 @@ use super::config::{CheckConfig, Level};
 use super::{catalog, drain, graph, hazard, stream, Location, Severity, Violation};
 use crate::bundle::{Bundle, MANIFEST_FILE_NAME, RAW_EVENT_LOG_FILE_NAME};
 use crate::error::Error;
-use crate::reducer::replay;
+use crate::reducer::{replay_with, ReplayOptions};
+use crate::revision::Revision;
 
 /// Every violation of `dir`, at the severities `config` gives, in file and line order.
 pub fn check_bundle(dir: &Path, config: &CheckConfig) -> Vec<Violation> {
-    let streamed = stream::check(dir, &config.limits);
+    let streamed = stream::check_as(dir, &config.limits, config.revision);
     let mut found = streamed.violations;
     if let Some(bundle) = &streamed.bundle {
         // A fact the stream rules already reported at the same place is not reported again: an
         // error there (a truncated line, an escaping symlink, a second start) is what the
         // reducer stopped on, named more precisely.
-        let new: Vec<Violation> = reduction(bundle)
+        let new: Vec<Violation> = reduction_with(bundle, config.revision)
             .into_iter()
             .filter(|v| {
                 !found.iter().any(|seen| {
@@ -42,10 +43,15 @@ pub fn check_bundle(dir: &Path, config: &CheckConfig) -> Vec<Violation> {
     kept
 }
 
-/// The reduction rules: a reducer error, or what stayed queued, the graph's ownership and the
-/// hazards of a bundle that reduced.
+/// The reduction rules under the default revision.
 pub fn reduction(bundle: &Bundle) -> Vec<Violation> {
-    match replay(bundle) {
+    reduction_with(bundle, Revision::default_revision())
+}
+
+/// The reduction rules: a reducer error, or what stayed queued, the graph's ownership and the
+/// hazards of a bundle that reduced under `revision`.
+pub fn reduction_with(bundle: &Bundle, revision: &'static Revision) -> Vec<Violation> {
+    match replay_with(bundle, &ReplayOptions::revision(revision)) {
         Err(error) => vec![reducer_violation(&error)],
         Ok(replayed) => {
             let mut found = drain::violations(bundle, &replayed);

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::catalog::{self, Rule, Severity};
 use super::Limits;
+use crate::revision::{self, Revision};
 
 /// The config file looked for in each directory given to `check`.
 pub const CONFIG_FILE_NAME: &str = "rollout-conformance.toml";
@@ -47,11 +48,18 @@ pub struct CheckConfig {
     /// Rule id → level, for rules whose default was changed.
     pub levels: BTreeMap<&'static str, Level>,
     pub limits: Limits,
+    /// Which format revision the bundles are checked against.
+    pub revision: &'static Revision,
 }
 
 impl Default for CheckConfig {
     fn default() -> Self {
-        CheckConfig { fail_on: FailOn::Error, levels: BTreeMap::new(), limits: Limits::CHECK }
+        CheckConfig {
+            fail_on: FailOn::Error,
+            levels: BTreeMap::new(),
+            limits: Limits::CHECK,
+            revision: Revision::default_revision(),
+        }
     }
 }
 
@@ -70,6 +78,8 @@ pub struct ConfigFile {
     pub max_payload_bytes: Option<u64>,
     pub max_bundle_bytes: Option<u64>,
     pub max_events: Option<usize>,
+    /// A revision name, as `--revision` takes it.
+    pub revision: Option<String>,
 }
 
 impl ConfigFile {
@@ -98,6 +108,9 @@ impl CheckConfig {
         limits.max_payload_bytes = file.max_payload_bytes.or(limits.max_payload_bytes);
         limits.max_bundle_bytes = file.max_bundle_bytes.or(limits.max_bundle_bytes);
         limits.max_events = file.max_events.or(limits.max_events);
+        if let Some(name) = &file.revision {
+            self.revision = revision::parse_name(name)?;
+        }
         Ok(())
     }
 

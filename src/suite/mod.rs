@@ -13,12 +13,13 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use crate::bundle::Bundle;
 use crate::error::Error;
 use crate::generate::coverage::{paths, Coverage};
-use crate::generate::emit::{emit, Emitted};
+use crate::generate::emit::{emit_as, Emitted};
 use crate::generate::facts::ExpectedFacts;
 use crate::generate::mutate::{applicable, apply};
 use crate::generate::reorder::choices;
 use crate::generate::scenario::{scenario, Scenario, Size};
-use crate::reducer::{replay, Replayed};
+use crate::reducer::{replay_with, ReplayOptions, Replayed};
+use crate::revision::Revision;
 pub use properties::{Property, Violation};
 pub use regression::{recheck, EXPECTED_FACTS_FILE_NAME};
 
@@ -31,9 +32,18 @@ pub trait Reducer {
     fn reduce(&self, bundle: &Bundle) -> Result<Replayed, Error>;
 }
 
-/// The reference reducer: upstream's semantics, byte for byte.
+/// The reference reducer: upstream's semantics, byte for byte, at one revision (by default the
+/// confirmed upstream).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ReferenceReducer;
+pub struct ReferenceReducer {
+    pub revision: &'static Revision,
+}
+
+impl ReferenceReducer {
+    pub fn at(revision: &'static Revision) -> Self {
+        ReferenceReducer { revision }
+    }
+}
 
 impl Reducer for ReferenceReducer {
     fn name(&self) -> &str {
@@ -41,7 +51,7 @@ impl Reducer for ReferenceReducer {
     }
 
     fn reduce(&self, bundle: &Bundle) -> Result<Replayed, Error> {
-        replay(bundle)
+        replay_with(bundle, &ReplayOptions::revision(self.revision))
     }
 }
 
@@ -55,13 +65,23 @@ pub struct SuiteConfig {
     pub max_shrink_iters: u32,
     /// Where a failure's minimized bundle is written, as `<dir>/<property>-<hash>/`.
     pub persist: Option<PathBuf>,
+    /// The format revision the generated streams are written in (the reducer under test must
+    /// follow the same one).
+    pub revision: &'static Revision,
 }
 
 impl SuiteConfig {
     /// `cases` unless `PROPTEST_CASES` says otherwise.
     pub fn with_cases(cases: u32) -> Self {
         let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
-        SuiteConfig { cases, size: Size::MEDIUM, seed: 0x5eed, max_shrink_iters: 4096, persist: None }
+        SuiteConfig {
+            cases,
+            size: Size::MEDIUM,
+            seed: 0x5eed,
+            max_shrink_iters: 4096,
+            persist: None,
+            revision: Revision::default_revision(),
+        }
     }
 }
 
@@ -154,7 +174,7 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
     let coverage = RefCell::new(Coverage::default());
     let shrinking = RefCell::new(false);
     let result = runner.run(&case_strategy(config.size), |(scenario, choices, pick)| {
-        let emitted = emit(&scenario);
+        let emitted = emit_as(&scenario, config.revision);
         let order = emitted.reordered(&choices);
         if !*shrinking.borrow() {
             coverage.borrow_mut().record(&paths(&emitted, &order));
@@ -172,7 +192,7 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
             saved: None,
         }),
         Err(TestError::Fail(_, (scenario, choices, pick))) => {
-            let emitted = emit(&scenario);
+            let emitted = emit_as(&scenario, config.revision);
             let order = emitted.reordered(&choices);
             let failed = match check_case(reducer, &emitted, &order, &pick) {
                 Err(failed) => failed,

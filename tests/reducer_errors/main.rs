@@ -41,4 +41,5 @@ mod conversation;
 mod leftovers;
 mod support;
 mod threads;
+mod timing;
 mod tools;

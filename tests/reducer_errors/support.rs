@@ -6,9 +6,10 @@ use rollout_conformance::bundle::{
     Bundle, BundleWriter, CodeCellRuntimeStatus, ExecutionStatus, Manifest, RawPayload, RawPayloadKind, RawPayloadRef,
     RawToolCallRequester, RawTraceEvent, ToolCallKind, ToolCallSummary,
 };
-use rollout_conformance::reducer::{replay, Replayed};
+use rollout_conformance::reducer::{replay, replay_with, ReplayOptions, Replayed};
+use rollout_conformance::revision::Revision;
 use rollout_conformance::rules::catalog::{reducer_rule, rule_for};
-use rollout_conformance::rules::check::reduction;
+use rollout_conformance::rules::check::{reduction, reduction_with};
 use rollout_conformance::Error;
 use serde_json::{json, Value};
 
@@ -135,6 +136,8 @@ impl Trace {
                 inference_call_id: call.into(),
                 response_id: response_id.map(str::to_owned),
                 upstream_request_id: None,
+                server_created_at_unix_ms: None,
+                server_completed_at_unix_ms: None,
                 response_payload,
             },
         )
@@ -198,6 +201,34 @@ impl Trace {
             Err(err) => err,
         };
         assert_reported_under_its_rule(&bundle, &err);
+        err
+    }
+
+    /// Replay under `revision`; panics on an error.
+    #[track_caller]
+    pub fn replay_as(self, revision: &'static Revision) -> Replayed {
+        match replay_with(&self.bundle(), &ReplayOptions::revision(revision)) {
+            Ok(replayed) => replayed,
+            Err(err) => panic!("replay failed: {} ({:?})", err.message(), err.context_lines()),
+        }
+    }
+
+    /// The replay error under `revision`, after checking that `check` under that revision
+    /// reports it as exactly one violation of its rule at the same event.
+    #[track_caller]
+    pub fn error_as(self, revision: &'static Revision) -> Error {
+        let bundle = self.bundle();
+        let err = match replay_with(&bundle, &ReplayOptions::revision(revision)) {
+            Ok(_) => panic!("replay succeeded, but an error was expected"),
+            Err(err) => err,
+        };
+        let violations = reduction_with(&bundle, revision);
+        let [violation] = violations.as_slice() else {
+            panic!("{} violations for {:?}: {violations:?}", violations.len(), err.message());
+        };
+        let expected = reducer_rule(&err.kind).unwrap_or_else(|| rule_for(&err.kind));
+        assert_eq!(violation.rule.id, expected.id, "rule for: {}", err.message());
+        assert_eq!((violation.location.line, violation.location.seq), (err.line, err.seq));
         err
     }
 

@@ -166,7 +166,7 @@ impl Emitter {
     }
 
     pub(super) fn run_agent_call(&mut self, thread: &str, turn: &str, request: usize, call: AgentCall) {
-        let after_request = vec![(request, HbRule::AfterRequest)];
+        let after_request = self.after_request(request);
         let call_id = call.call_id().to_owned();
         match &call {
             AgentCall::Spawn { child, plan, .. } => {

@@ -86,7 +86,7 @@ impl Emitter {
                 source_js,
             },
             Tag::CellStart(cell_id.clone()),
-            vec![(request, HbRule::AfterRequest)],
+            self.after_request(request),
         );
         // Nested tools run one at a time from the cell's JavaScript. Their ids sort opposite to their
         // start order, so the backfill-versus-append order dependence is exercised.

@@ -120,6 +120,10 @@ impl Emitter {
             tag,
             waits,
         );
+        let stream = self.inference_stream(thread, &turn_id, &inference_id, started, call_id_base, &plan.outcome);
+        if let Some(delta) = stream.first_delta {
+            self.first_deltas.insert(started, delta);
+        }
 
         let mut items: Vec<ResponseItem> = Vec::new();
         if plan.reasoning {
@@ -167,14 +171,19 @@ impl Emitter {
                 let usage = json!({"input_tokens": 100 + call_id_base, "cached_input_tokens": 10, "cache_write_input_tokens": 3, "output_tokens": 20, "reasoning_output_tokens": 5, "total_tokens": 120 + call_id_base});
                 let response = json!({"response_id": response_id, "upstream_request_id": format!("req-{call_id_base}"), "token_usage": usage, "output_items": recorded});
                 let response_payload = self.payload(RawPayloadKind::InferenceResponse, &response);
+                let (server_created_at_unix_ms, server_completed_at_unix_ms) =
+                    self.completion_server_times(&inference_id, call_id_base, stream, true, &response_id);
                 RawPayload::InferenceCompleted {
                     inference_call_id: inference_id.clone(),
                     response_id: Some(response_id.clone()),
                     upstream_request_id: Some(format!("req-{call_id_base}")),
+                    server_created_at_unix_ms,
+                    server_completed_at_unix_ms,
                     response_payload,
                 }
             }
             Outcome::Failed { partial } | Outcome::Cancelled { partial } => {
+                self.completion_server_times(&inference_id, call_id_base, stream, false, &response_id);
                 let partial_response_payload = partial.then(|| {
                     let response = json!({"response_id": null, "upstream_request_id": null, "token_usage": null, "output_items": recorded});
                     self.payload(RawPayloadKind::InferenceResponse, &response)
@@ -201,7 +210,8 @@ impl Emitter {
             | RawPayload::InferenceCancelled { partial_response_payload, .. } => partial_response_payload.is_some(),
             _ => true,
         };
-        self.spine(thread, false, payload, tag, Vec::new());
+        let after_stream = stream.last.map(|last| (last, HbRule::InferenceStream)).into_iter().collect();
+        self.spine(thread, false, payload, tag, after_stream);
         let state = self.state(thread);
         if has_partial {
             state.history.extend(items.iter().map(|i| i.resent.clone()));

@@ -4,6 +4,7 @@
 mod agents;
 mod cells;
 mod conversation;
+mod timing;
 mod tools;
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 use super::facts::ExpectedFacts;
 use super::scenario::Scenario;
 use crate::bundle::{Bundle, Manifest, RawPayload, RawPayloadKind, RawPayloadRef, RawTraceEvent, RolloutStatus};
+use crate::revision::Revision;
 
 pub const ROOT_THREAD_ID: &str = "019d0000-0000-7000-8000-000000000001";
 pub const ROOT_AGENT_PATH: &str = "/root";
@@ -64,10 +66,17 @@ pub enum HbRule {
     SessionSerialized,
     /// Thread ends follow the thread's work; the rollout end comes last.
     RolloutEndsLast,
+    /// Timing revision: the attempt's stream task writes response created, then first delta,
+    /// after the start and before the attempt's terminal event. Neither is ordered against
+    /// other threads, nor against tools of earlier responses still running.
+    InferenceStream,
+    /// Timing revision: a tool or cell its response asked for starts after that response's first
+    /// delta, since the call's input is streamed as deltas before the call is dispatched.
+    ToolAfterFirstDelta,
 }
 
 impl HbRule {
-    pub const ALL: [HbRule; 15] = [
+    pub const ALL: [HbRule; 17] = [
         HbRule::ThreadSpine,
         HbRule::AfterRequest,
         HbRule::ToolLifecycle,
@@ -83,6 +92,8 @@ impl HbRule {
         HbRule::Close,
         HbRule::SessionSerialized,
         HbRule::RolloutEndsLast,
+        HbRule::InferenceStream,
+        HbRule::ToolAfterFirstDelta,
     ];
 }
 
@@ -213,6 +224,10 @@ struct Emitter {
     notifications: Vec<agents::Notification>,
     /// The last event of each terminal session's latest operation.
     session_last: HashMap<u64, usize>,
+    /// Emit the inference-timing revision's events and server times.
+    timing: bool,
+    /// `inference_started` event → its first delta, which the response's tools follow.
+    first_deltas: HashMap<usize, usize>,
 }
 
 impl Emitter {
@@ -281,14 +296,26 @@ impl Emitter {
         self.threads.get_mut(thread).expect("thread state exists")
     }
 
+    /// What a tool or cell started by the response of `request` must follow.
+    fn after_request(&self, request: usize) -> Vec<(usize, HbRule)> {
+        let mut preds = vec![(request, HbRule::AfterRequest)];
+        preds.extend(self.first_deltas.get(&request).map(|&delta| (delta, HbRule::ToolAfterFirstDelta)));
+        preds
+    }
+
     fn all_events_before(&self) -> Vec<(usize, HbRule)> {
         // Only the sinks are needed, but every event is simplest and still linear to check.
         (0..self.events.len()).map(|i| (i, HbRule::RolloutEndsLast)).collect()
     }
 }
 
-/// Write a scenario out as events in causal order.
+/// Write a scenario out as events in causal order, as a bc8b25ea02 producer does.
 pub fn emit(scenario: &Scenario) -> Emitted {
+    emit_as(scenario, Revision::default_revision())
+}
+
+/// Write a scenario out as a producer of `revision` does.
+pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
     let manifest = Manifest::new("trace-generated", ROOT_THREAD_ID, ROOT_THREAD_ID, STARTED_AT_UNIX_MS);
     let mut emitter = Emitter {
         events: Vec::new(),
@@ -301,6 +328,8 @@ pub fn emit(scenario: &Scenario) -> Emitted {
         cell_ids: HashMap::new(),
         notifications: Vec::new(),
         session_last: HashMap::new(),
+        timing: revision.timing,
+        first_deltas: HashMap::new(),
     };
     emitter.push(
         None,

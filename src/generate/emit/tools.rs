@@ -310,7 +310,7 @@ impl Emitter {
 
     /// Emit the events of one call of a completed response whose request is event `request`.
     pub(super) fn run_call(&mut self, thread: &str, turn: &str, request: usize, work: CallWork) {
-        let after_request = vec![(request, HbRule::AfterRequest)];
+        let after_request = self.after_request(request);
         match work {
             CallWork::Exec { call_id, keep_open, process_id_at_begin } => {
                 let session = keep_open.then(|| 1000 + self.next("session"));

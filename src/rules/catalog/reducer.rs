@@ -40,7 +40,7 @@ const REDUCER: Rule = Rule {
     retired: false,
 };
 
-pub static REDUCER_RULES: [&Rule; 88] = [
+pub static REDUCER_RULES: [&Rule; 90] = [
     // RC5001.. events, threads and turns
     &OTHER_EVENT,
     &DUPLICATE_THREAD_START,
@@ -58,6 +58,8 @@ pub static REDUCER_RULES: [&Rule; 88] = [
     &UNKNOWN_PREVIOUS_RESPONSE,
     &COMPLETION_UNKNOWN_CALL,
     &RESPONSE_WITHOUT_OUTPUT_ITEMS,
+    &RESPONSE_CREATED_UNKNOWN_CALL,
+    &FIRST_DELTA_UNKNOWN_CALL,
     &CONVERSATION_MISMATCH,
     &CALL_ID_REUSED,
     // RC5131.. model items
@@ -188,6 +190,8 @@ pub fn reducer_rule(kind: &ErrorKind) -> Option<&'static Rule> {
         K::CompactionItemWithoutEncrypted(_) => &COMPACTION_ITEM_WITHOUT_ENCRYPTED,
         K::CompletionUnknownCall(_) => &COMPLETION_UNKNOWN_CALL,
         K::ResponseWithoutOutputItems(_) => &RESPONSE_WITHOUT_OUTPUT_ITEMS,
+        K::ResponseCreatedUnknownCall(_) => &RESPONSE_CREATED_UNKNOWN_CALL,
+        K::FirstDeltaUnknownCall(_) => &FIRST_DELTA_UNKNOWN_CALL,
 
         K::DuplicateCompactionRequest(_) => &DUPLICATE_COMPACTION_REQUEST,
         K::CompactionRequestUnknownTurn { .. } => &COMPACTION_REQUEST_UNKNOWN_TURN,

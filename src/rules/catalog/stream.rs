@@ -221,7 +221,24 @@ pub static EVENT_AFTER_ROLLOUT_ENDED: Rule = Rule {
     retired: false,
 };
 
-pub static STREAM_RULES: [&Rule; 15] = [
+pub static EVENT_FROM_NEWER_REVISION: Rule = Rule {
+    id: "RC2016",
+    slug: "event-from-newer-revision",
+    family: Family::Envelope,
+    severity: Severity::Error,
+    title: "an event's payload type belongs to a newer format revision than the one checked",
+    doc: "Upstream changes the format additively without bumping `schema_version`, so a bundle from \
+          a newer Codex can hold event types the chosen revision does not know (for example \
+          `inference_response_created` and `inference_first_delta`, added by the provisional \
+          `inference-timing` revision). A reducer of the chosen revision cannot parse such a line \
+          (`parse trace event line <n>`) and replay stops there. The message names the revision \
+          that reads the event. Fix: check and reduce with `--revision <name>` of the Codex that \
+          wrote the bundle, or produce the bundle with a Codex of the checked revision.",
+    hint: "check with --revision of the Codex that wrote the bundle",
+    retired: false,
+};
+
+pub static STREAM_RULES: [&Rule; 16] = [
     &LINE_NOT_UTF8,
     &LINE_NOT_EVENT,
     &SEQ_GAP,
@@ -237,4 +254,5 @@ pub static STREAM_RULES: [&Rule; 15] = [
     &ROLLOUT_STARTED_MISMATCH,
     &ROLLOUT_ENDED_TWICE,
     &EVENT_AFTER_ROLLOUT_ENDED,
+    &EVENT_FROM_NEWER_REVISION,
 ];

@@ -5,10 +5,11 @@
 use serde_json::Value;
 
 use crate::bundle::{log_lines, parse_line, EventRecord, LineError, Manifest, RawPayload};
+use crate::revision::{self, Revision};
 use crate::rules::catalog::{self, Rule};
 use crate::rules::{Limits, Location, Violation};
 
-/// The payload `type` tags of the format (§B.2): any other cannot be reduced upstream.
+/// The payload `type` tags of bc8b25ea02 (§B.2); later revisions add theirs (`Revision::new_event_types`).
 const EVENT_TYPES: [&str; 25] = [
     "rollout_started",
     "rollout_ended",
@@ -41,7 +42,13 @@ const EVENT_TYPES: [&str; 25] = [
 const MAX_TAG_IN_MESSAGE: usize = 64;
 
 /// Check every line; the events that parsed, in file order (up to the event limit).
-pub fn check(log: &[u8], manifest: Option<&Manifest>, limits: &Limits, found: &mut Vec<Violation>) -> Vec<EventRecord> {
+pub fn check(
+    log: &[u8],
+    manifest: Option<&Manifest>,
+    limits: &Limits,
+    revision: &Revision,
+    found: &mut Vec<Violation>,
+) -> Vec<EventRecord> {
     let mut events: Vec<EventRecord> = Vec::new();
     let mut order = Order::default();
     let mut first_line = None;
@@ -76,6 +83,11 @@ pub fn check(log: &[u8], manifest: Option<&Manifest>, limits: &Limits, found: &m
                     );
                     break;
                 }
+                if let RawPayload::InferenceResponseCreated { .. } | RawPayload::InferenceFirstDelta { .. } =
+                    &event.payload
+                {
+                    newer_revision(line.number, Some(event.seq), event.payload.type_name(), revision, found);
+                }
                 let record = EventRecord { line: line.number, event };
                 let first = *first_line.get_or_insert(line.number) == line.number;
                 order.check(&record, first, manifest, found);
@@ -90,7 +102,7 @@ pub fn check(log: &[u8], manifest: Option<&Manifest>, limits: &Limits, found: &m
                 first_line.get_or_insert(line.number);
             }
             Err(LineError::NotEvent(e)) => {
-                found.push(not_an_event(line.number, line.bytes, line.terminated, &e));
+                found.push(not_an_event(line.number, line.bytes, line.terminated, revision, &e));
                 order.lost_track();
                 first_line.get_or_insert(line.number);
             }
@@ -102,7 +114,13 @@ pub fn check(log: &[u8], manifest: Option<&Manifest>, limits: &Limits, found: &m
 
 /// Why a UTF-8 line is not an event: cut off at the end of the log, an unknown type, or anything
 /// else. The serde message (which may quote the line) is kept as the value only.
-fn not_an_event(number: usize, bytes: &[u8], terminated: bool, error: &serde_json::Error) -> Violation {
+fn not_an_event(
+    number: usize,
+    bytes: &[u8],
+    terminated: bool,
+    revision: &Revision,
+    error: &serde_json::Error,
+) -> Violation {
     let at = Location::event(number, None);
     if !terminated && error.is_eof() {
         return Violation::new(
@@ -113,7 +131,11 @@ fn not_an_event(number: usize, bytes: &[u8], terminated: bool, error: &serde_jso
     }
     let parsed = serde_json::from_slice::<Value>(bytes);
     let tag = parsed.as_ref().ok().and_then(|v| v.get("payload")).and_then(|p| p.get("type")).and_then(Value::as_str);
-    if let Some(tag) = tag.filter(|tag| !EVENT_TYPES.contains(tag)) {
+    if let Some(newer) = tag.and_then(|tag| newer_revision_violation(number, None, tag, revision)) {
+        return newer.with_value(error.to_string());
+    }
+    let known = |tag: &&str| EVENT_TYPES.contains(tag) || revision::ALL.iter().any(|r| r.new_event_types.contains(tag));
+    if let Some(tag) = tag.filter(|tag| !known(tag)) {
         let named: String = tag.chars().take(MAX_TAG_IN_MESSAGE).collect();
         return Violation::new(
             &catalog::UNKNOWN_EVENT_TYPE,
@@ -125,6 +147,23 @@ fn not_an_event(number: usize, bytes: &[u8], terminated: bool, error: &serde_jso
     let what = if parsed.is_ok() { "is JSON but not a trace event" } else { "is not valid JSON" };
     Violation::new(&catalog::LINE_NOT_EVENT, at, format!("line {number} {what} (at column {})", error.column()))
         .with_value(error.to_string())
+}
+
+/// An event type the checked revision does not read but a later one does.
+fn newer_revision(line: usize, seq: Option<u64>, tag: &str, revision: &Revision, found: &mut Vec<Violation>) {
+    found.extend(newer_revision_violation(line, seq, tag, revision));
+}
+
+fn newer_revision_violation(line: usize, seq: Option<u64>, tag: &str, revision: &Revision) -> Option<Violation> {
+    let newer = revision.newer_for_event(tag)?;
+    Some(Violation::new(
+        &catalog::EVENT_FROM_NEWER_REVISION,
+        Location::event(line, seq),
+        format!(
+            "line {line} has payload type `{tag}` of revision {}, newer than {}; check with `--revision {}`",
+            newer.name, revision.name, newer.name
+        ),
+    ))
 }
 
 /// What the lines so far say about order: seq, wall time, the rollout's start and end.

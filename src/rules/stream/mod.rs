@@ -14,6 +14,7 @@ use std::path::Path;
 
 use super::{Limits, Violation};
 use crate::bundle::{bundle_root, Bundle, LogBounds};
+use crate::revision::Revision;
 
 /// What the stream pass found, and the bundle to reduce when the files could be read at all.
 #[derive(Debug)]
@@ -23,8 +24,13 @@ pub struct StreamCheck {
     pub bundle: Option<Bundle>,
 }
 
-/// Check the bundle at `dir`.
+/// Check the bundle at `dir` under the default revision.
 pub fn check(dir: &Path, limits: &Limits) -> StreamCheck {
+    check_as(dir, limits, Revision::default_revision())
+}
+
+/// Check the bundle at `dir` under `revision`: the event types it reads.
+pub fn check_as(dir: &Path, limits: &Limits, revision: &'static Revision) -> StreamCheck {
     let mut found = Vec::new();
     let root = bundle_root(dir);
     if !files::within_bundle_limit(&root, limits, &mut found) {
@@ -34,7 +40,7 @@ pub fn check(dir: &Path, limits: &Limits) -> StreamCheck {
     let Some(log) = files::read_log(&root, limits, &mut found) else {
         return StreamCheck { violations: found, bundle: None };
     };
-    let events = log::check(&log, manifest.as_ref(), limits, &mut found);
+    let events = log::check(&log, manifest.as_ref(), limits, revision, &mut found);
     payloads::check(&root, &events, limits, &mut found);
     lifecycle::check(&events, &mut found);
     let bounds = LogBounds {

@@ -75,6 +75,8 @@ fn roles(payload: &RawPayload) -> Vec<Role<'_>> {
         | ThreadEnded { .. }
         | CodexTurnStarted { .. }
         | CodexTurnEnded { .. }
+        | InferenceResponseCreated { .. }
+        | InferenceFirstDelta { .. }
         | McpToolCallCorrelationAssigned { .. }
         | CompactionRequestFailed { .. }
         | CodeCellStarted { .. } => Vec::new(),

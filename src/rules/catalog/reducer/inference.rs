@@ -105,6 +105,33 @@ pub static RESPONSE_WITHOUT_OUTPUT_ITEMS: Rule = Rule {
     ..REDUCER
 };
 
+pub static RESPONSE_CREATED_UNKNOWN_CALL: Rule = Rule {
+    id: "RC5109",
+    slug: "response-created-unknown-call",
+    title: "an `inference_response_created` for an inference call that has not started",
+    doc: "Inference-timing revision only (provisional). `inference_response_created` must name a \
+          started inference; the revision's reducer queues nothing and stops with `response \
+          creation referenced unknown inference call <id>`, also when the start comes later in the \
+          log. A producer breaks this when the stream task records the provider's \"response \
+          created\" before the request task records the start, or under another call id. Fix: \
+          write `inference_started` before any event of the attempt's stream.",
+    hint: "write inference_started before the attempt's stream events",
+    ..REDUCER
+};
+
+pub static FIRST_DELTA_UNKNOWN_CALL: Rule = Rule {
+    id: "RC5110",
+    slug: "first-delta-unknown-call",
+    title: "an `inference_first_delta` for an inference call that has not started",
+    doc: "Inference-timing revision only (provisional). `inference_first_delta` must name a \
+          started inference; the revision's reducer stops with `first delta referenced unknown \
+          inference call <id>`. A producer breaks this when the first output delta is recorded by \
+          a task that runs ahead of the one writing the start, or under another call id. Fix: \
+          write `inference_started` before any event of the attempt's stream.",
+    hint: "write inference_started before the attempt's stream events",
+    ..REDUCER
+};
+
 pub static CONVERSATION_MISMATCH: Rule = Rule {
     id: "RC5121",
     slug: "conversation-mismatch",

@@ -48,6 +48,8 @@ pub fn public_message(kind: &ErrorKind) -> String {
         | K::TurnEndWrongThread { .. }
         | K::TurnEndUnknownTurn(_)
         | K::DuplicateInferenceStart(_)
+        | K::ResponseCreatedUnknownCall(_)
+        | K::FirstDeltaUnknownCall(_)
         | K::InferenceUnknownTurn { .. }
         | K::InferenceWrongThread { .. }
         | K::RequestMissingInput(_)

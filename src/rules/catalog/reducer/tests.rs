@@ -57,6 +57,8 @@ fn every_kind() -> Vec<K> {
         K::ReasoningEmpty(s("raw_payload:1")),
         K::CompactionItemWithoutEncrypted(s("raw_payload:1")),
         K::CompletionUnknownCall(s("inf")),
+        K::ResponseCreatedUnknownCall(s("inf")),
+        K::FirstDeltaUnknownCall(s("inf")),
         K::ResponseWithoutOutputItems(s("raw_payload:1")),
         K::DuplicateCompactionRequest(s("req")),
         K::CompactionRequestUnknownTurn { request: s("req"), turn: s("turn") },
