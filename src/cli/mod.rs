@@ -5,6 +5,7 @@ mod check;
 mod gen;
 mod reduce;
 pub mod rules;
+mod show;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ enum Command {
     Reduce(reduce::ReduceArgs),
     /// Check bundles against the rule catalog: every violation, with its rule, place and fix.
     Check(check::CheckArgs),
+    /// Draw a bundle and its reduction as a self-contained HTML timeline.
+    Show(show::ShowArgs),
     /// List the rule catalog.
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why a producer breaks it, how to fix it.
@@ -49,6 +52,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Reduce(args) => reduce::run(args),
         Command::Check(args) => check::run(args),
+        Command::Show(args) => show::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
         Command::Gen(args) => gen::run(args),
