@@ -60,8 +60,7 @@ pub struct Timeline {
     pub range: (u64, u64),
     pub placed: Placed,
     pub arrows: Vec<Arrow>,
-    /// Edges of the graph not drawn: beyond `Limits::edges`, or with an end on a collapsed lane
-    /// or no lane.
+    /// Edges of the graph not drawn: beyond `Limits::edges`, or with an end the graph lacks.
     pub edges_not_drawn: usize,
     pub marks: Vec<Mark>,
 }
@@ -77,8 +76,7 @@ impl Timeline {
             let (Some(from), Some(to)) = (from, to) else { continue };
             let lanes = (placed.lane_of.get(&from.thread_id), placed.lane_of.get(&to.thread_id));
             let (Some(&from_lane), Some(&to_lane)) = lanes else { continue };
-            let detailed = |lane: usize| matches!(placed.lanes[lane].body, layout::LaneBody::Detailed { .. });
-            if arrows.len() < options.limits.edges && detailed(from_lane) && detailed(to_lane) {
+            if arrows.len() < options.limits.edges {
                 arrows.push(Arrow { edge_id: edge.edge_id.clone(), kind: layout::tag(&edge.kind), from, to, from_lane, to_lane });
             }
         }

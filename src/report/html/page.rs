@@ -59,7 +59,7 @@ fn notes(timeline: &Timeline, limits: Limits) -> Markup {
             }
         }
         @if timeline.edges_not_drawn > 0 {
-            p class="note" { (timeline.edges_not_drawn) " interaction edge(s) not drawn (beyond " (limits.edges) " arrows, or an end on a band)." }
+            p class="note" { (timeline.edges_not_drawn) " interaction edge(s) not drawn (beyond " (limits.edges) " arrows, or an end not in the graph)." }
         }
     }
 }
