@@ -196,7 +196,8 @@ fn script_and_quotes_in_ids_and_payloads_render_as_text() {
 fn check_format_html_marks_each_violation_on_its_event() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("check.html");
-    let bundles = ["hazard-tool-started-before-response", "envelope-seq-gap"].map(|b| root().join("corpus/invalid").join(b));
+    let bundles =
+        ["hazard-tool-started-before-response", "envelope-seq-gap"].map(|b| root().join("corpus/invalid").join(b));
     let mut args = vec!["check", "--format", "html", "-o", page.to_str().unwrap()];
     args.extend(bundles.iter().map(|b| b.to_str().unwrap()));
     tool(&args);
@@ -264,11 +265,22 @@ fn a_disagreement_page_marks_the_events_of_the_differing_objects() {
     }
     assert!(html.contains("data-seq=\"8\" data-line=\"8\""), "the candidate's end is marked");
     assert!(html.contains("data-path=\"/code_cells/code_cell:call_exec_count/execution/ended_seq\""));
-    assert!(html.contains("a string of 6 chars") && !html.contains("&quot;failed&quot;"), "values only with --show-values");
+    assert!(
+        html.contains("a string of 6 chars") && !html.contains("&quot;failed&quot;"),
+        "values only with --show-values"
+    );
     assert!(html.contains("data-span-kind=\"code_cell\" data-id=\"code_cell:call_exec_count\" data-status=\"failed\""));
-    let failed = disagreement_page("hand-made", &bundle, &reference, Err("candidate said <b>no</b>"), &differences, Options::default());
+    let failed = disagreement_page(
+        "hand-made",
+        &bundle,
+        &reference,
+        Err("candidate said <b>no</b>"),
+        &differences,
+        Options::default(),
+    );
     assert!(failed.contains("produced no state") && !failed.contains("<b>no</b>"));
     let shown = Options { show_values: true, ..Options::default() };
-    let failed = disagreement_page("hand-made", &bundle, &reference, Err("candidate said <b>no</b>"), &differences, shown);
+    let failed =
+        disagreement_page("hand-made", &bundle, &reference, Err("candidate said <b>no</b>"), &differences, shown);
     assert!(failed.contains("candidate said &lt;b&gt;no&lt;/b&gt;"));
 }

@@ -44,7 +44,8 @@ pub fn run(args: ShowArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let limits = Limits { lane_elements: args.max_lane_elements, total_elements: args.max_elements, ..Limits::default() };
+    let limits =
+        Limits { lane_elements: args.max_lane_elements, total_elements: args.max_elements, ..Limits::default() };
     let options = Options { show_values: args.show_values, limits };
     let page = show_page(&args.bundle.display().to_string(), &bundle, options);
     let written = match &args.output {

@@ -32,7 +32,11 @@ pub fn object_seqs(trace: &RolloutTrace, events: &Events, collection: &str, id: 
         "compactions" => events.compaction_installed(id).map(|e| vec![e.seq]),
         "conversation_items" => objects::item_seq(trace, events, id).map(|s| vec![s]),
         "interaction_edges" => trace.interaction_edges.get(id).map(|edge| {
-            [&edge.source, &edge.target].into_iter().filter_map(|a| objects::anchor_end(trace, events, a)).map(|e| e.seq).collect()
+            [&edge.source, &edge.target]
+                .into_iter()
+                .filter_map(|a| objects::anchor_end(trace, events, a))
+                .map(|e| e.seq)
+                .collect()
         }),
         _ => None,
     }

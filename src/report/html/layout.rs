@@ -93,9 +93,15 @@ pub struct Instant {
 
 #[derive(Debug, Clone)]
 pub enum LaneBody {
-    Detailed { spans: Vec<Span>, instants: Vec<Instant> },
+    Detailed {
+        spans: Vec<Span>,
+        instants: Vec<Instant>,
+    },
     /// Elements per column of `BAND_BINS` over the seq range.
-    Band { bins: Vec<u32>, elements: usize },
+    Band {
+        bins: Vec<u32>,
+        elements: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -181,7 +187,13 @@ pub struct Placed {
 }
 
 /// Lay out every lane of `trace`, collapsing lanes beyond `limits`.
-pub fn lanes(trace: &RolloutTrace, events: &Events, (first, last): (u64, u64), limits: Limits, show_values: bool) -> Placed {
+pub fn lanes(
+    trace: &RolloutTrace,
+    events: &Events,
+    (first, last): (u64, u64),
+    limits: Limits,
+    show_values: bool,
+) -> Placed {
     let mut spans: HashMap<&str, Vec<Span>> = HashMap::new();
     let mut instants: HashMap<&str, Vec<Instant>> = HashMap::new();
     super::objects::collect(trace, events, show_values, &mut spans, &mut instants);

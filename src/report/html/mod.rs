@@ -77,7 +77,14 @@ impl Timeline {
             let lanes = (placed.lane_of.get(&from.thread_id), placed.lane_of.get(&to.thread_id));
             let (Some(&from_lane), Some(&to_lane)) = lanes else { continue };
             if arrows.len() < options.limits.edges {
-                arrows.push(Arrow { edge_id: edge.edge_id.clone(), kind: layout::tag(&edge.kind), from, to, from_lane, to_lane });
+                arrows.push(Arrow {
+                    edge_id: edge.edge_id.clone(),
+                    kind: layout::tag(&edge.kind),
+                    from,
+                    to,
+                    from_lane,
+                    to_lane,
+                });
             }
         }
         let edges_not_drawn = trace.interaction_edges.len() - arrows.len();
@@ -110,10 +117,20 @@ fn violation_marks(violations: &[Violation], events: &Events, options: Options) 
         .filter_map(|v| {
             let by_line = v.location.line.and_then(|line| events.at_line(line));
             let seq = v.location.seq.or(by_line.map(|e| e.seq))?;
-            let value = options.show_values.then_some(v.value.as_deref()).flatten().map(|v| format!("\nvalue: {v}")).unwrap_or_default();
+            let value = options
+                .show_values
+                .then_some(v.value.as_deref())
+                .flatten()
+                .map(|v| format!("\nvalue: {v}"))
+                .unwrap_or_default();
             let title = format!(
                 "{} {} · {:?} · {}\n{}\nhint: {}{value}",
-                v.rule.id, v.rule.slug, v.severity, v.location.display(), v.message, v.rule.hint
+                v.rule.id,
+                v.rule.slug,
+                v.severity,
+                v.location.display(),
+                v.message,
+                v.rule.hint
             );
             Some(Mark {
                 seq,
@@ -141,7 +158,9 @@ pub fn render(report: &super::Report, out: &mut dyn Write) -> io::Result<()> {
         let bundle = entry.path.as_ref().and_then(|path| Bundle::read_dir(path).ok());
         let drawn = bundle.as_ref().map(Drawn::new);
         match (&bundle, &drawn) {
-            (Some(bundle), Some(drawn)) => page::bundle_section(&entry.name, Some(bundle), drawn, &entry.violations, options),
+            (Some(bundle), Some(drawn)) => {
+                page::bundle_section(&entry.name, Some(bundle), drawn, &entry.violations, options)
+            }
             _ => page::bundle_section(&entry.name, None, &Drawn::empty(), &entry.violations, options),
         }
     });

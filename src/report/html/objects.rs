@@ -70,7 +70,13 @@ pub fn collect<'t>(
     for compaction in trace.compactions.values() {
         let Some(event) = events.compaction_installed(&compaction.compaction_id) else { continue };
         let note = format!("{} requests", compaction.request_ids.len());
-        let point = Instant { kind: InstantKind::Compaction, id: compaction.compaction_id.clone(), seq: event.seq, note, value: None };
+        let point = Instant {
+            kind: InstantKind::Compaction,
+            id: compaction.compaction_id.clone(),
+            seq: event.seq,
+            note,
+            value: None,
+        };
         instants.entry(&compaction.thread_id).or_default().push(point);
     }
     for operation in trace.terminal_operations.values() {

@@ -64,7 +64,13 @@ fn notes(timeline: &Timeline, limits: Limits) -> Markup {
     }
 }
 
-pub fn bundle_section(name: &str, bundle: Option<&Bundle>, drawn: &Drawn, violations: &[Violation], options: Options) -> Markup {
+pub fn bundle_section(
+    name: &str,
+    bundle: Option<&Bundle>,
+    drawn: &Drawn,
+    violations: &[Violation],
+    options: Options,
+) -> Markup {
     let marks = violation_marks(violations, &drawn.events, options);
     let timeline = drawn.trace.as_ref().and_then(|t| Timeline::new(t, &drawn.events, marks.clone(), options));
     html! {

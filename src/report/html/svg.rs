@@ -62,7 +62,12 @@ pub fn at(events: &Events, seq: u64) -> String {
 
 pub fn draw(timeline: &Timeline, events: &Events) -> Markup {
     let g = Geometry::new(timeline);
-    let label = format!("timeline of {} threads over seq {}–{}", timeline.placed.lanes.len(), timeline.range.0, timeline.range.1);
+    let label = format!(
+        "timeline of {} threads over seq {}–{}",
+        timeline.placed.lanes.len(),
+        timeline.range.0,
+        timeline.range.1
+    );
     html! {
         svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" aria-label=(label)
             width=(f(g.width)) height=(f(g.height)) viewBox=(format!("0 0 {} {}", f(g.width), f(g.height))) {
@@ -91,7 +96,12 @@ pub fn draw(timeline: &Timeline, events: &Events) -> Markup {
 
 fn axis(timeline: &Timeline, events: &Events, g: &Geometry) -> Markup {
     let (first, last) = timeline.range;
-    let step = [1u64, 2, 5].iter().flat_map(|&m| (0..12).map(move |p| m * 10u64.pow(p))).filter(|&s| s as f64 * g.scale >= 60.0).min().unwrap_or(1);
+    let step = [1u64, 2, 5]
+        .iter()
+        .flat_map(|&m| (0..12).map(move |p| m * 10u64.pow(p)))
+        .filter(|&s| s as f64 * g.scale >= 60.0)
+        .min()
+        .unwrap_or(1);
     let ticks: Vec<u64> = (first / step * step..=last).step_by(step as usize).filter(|&s| s >= first).collect();
     let columns = events.list.len() <= EVENT_COLUMNS;
     html! {
@@ -130,7 +140,7 @@ fn draw_lane(lane: &Lane, index: usize, events: &Events, g: &Geometry) -> Markup
     html! {
         g class="lane" role="group" aria-label=(lane_title(lane)) data-lane-thread=(lane.thread_id) data-depth=(lane.depth) {
             title { (lane_title(lane)) }
-            rect class=(if index % 2 == 0 { "lane-bg even" } else { "lane-bg odd" }) x="0" y=(f(top)) width=(f(g.width)) height=(f(height)) {}
+            rect class=(if index.is_multiple_of(2) { "lane-bg even" } else { "lane-bg odd" }) x="0" y=(f(top)) width=(f(g.width)) height=(f(height)) {}
             text class="lane-label" x=(f(indent)) y=(f(top + 12.0)) tabindex="0" { (lane.agent_path) (nickname) }
             @match &lane.body {
                 LaneBody::Detailed { spans, instants } => {
@@ -149,9 +159,18 @@ fn draw_span(span: &Span, lane: usize, events: &Events, g: &Geometry) -> Markup 
     let (x0, x1) = (g.x(span.start) - g.scale * 0.4, g.x(end_seq) + g.scale * 0.4);
     let end = span.end.map_or_else(|| "still running".to_owned(), |s| at(events, s));
     let note = if span.note.is_empty() { String::new() } else { format!(" · {}", span.note) };
-    let queued = span.queued_until.map(|q| format!("\nqueued before its source item existed, until {}", at(events, q))).unwrap_or_default();
+    let queued = span
+        .queued_until
+        .map(|q| format!("\nqueued before its source item existed, until {}", at(events, q)))
+        .unwrap_or_default();
     let value = span.value.as_deref().map(|v| format!("\n{v}")).unwrap_or_default();
-    let title = format!("{} {}{note} · {}\nstart {}\nend {end}{queued}{value}", span.kind.tag(), span.id, span.status, at(events, span.start));
+    let title = format!(
+        "{} {}{note} · {}\nstart {}\nend {end}{queued}{value}",
+        span.kind.tag(),
+        span.id,
+        span.status,
+        at(events, span.start)
+    );
     let class = format!("span {} st-{}{}", span.kind.tag(), span.status, if span.end.is_none() { " open" } else { "" });
     html! {
         g class=(class) role="img" tabindex="0" aria-label=(title) data-span-kind=(span.kind.tag()) data-id=(span.id) data-status=(span.status) {
@@ -200,11 +219,28 @@ fn draw_arrow(arrow: &Arrow, events: &Events, g: &Geometry) -> Markup {
     let (x0, y0) = (g.x(arrow.from.seq), g.row_y(arrow.from_lane, 0) - ROW_H / 2.0);
     let (x1, y1) = (g.x(arrow.to.seq), g.row_y(arrow.to_lane, 0) - ROW_H / 2.0);
     let bend = ((y1 - y0).abs() / 2.0).max(24.0);
-    let d = format!("M{},{} C{},{} {},{} {},{}", f(x0), f(y0), f(x0 + bend / 2.0), f(y0 + (y1 - y0) / 3.0 - bend / 3.0), f(x1 - bend / 2.0), f(y1 - bend / 3.0), f(x1), f(y1));
+    let d = format!(
+        "M{},{} C{},{} {},{} {},{}",
+        f(x0),
+        f(y0),
+        f(x0 + bend / 2.0),
+        f(y0 + (y1 - y0) / 3.0 - bend / 3.0),
+        f(x1 - bend / 2.0),
+        f(y1 - bend / 3.0),
+        f(x1),
+        f(y1)
+    );
     let fallback = if arrow.to.anchor == "thread" { " (target fell back to the thread)" } else { "" };
     let title = format!(
         "edge {} · {}\nfrom {} {} at {}\nto {} {}{fallback} at {}",
-        arrow.edge_id, arrow.kind, arrow.from.anchor, arrow.from.id, at(events, arrow.from.seq), arrow.to.anchor, arrow.to.id, at(events, arrow.to.seq)
+        arrow.edge_id,
+        arrow.kind,
+        arrow.from.anchor,
+        arrow.from.id,
+        at(events, arrow.from.seq),
+        arrow.to.anchor,
+        arrow.to.id,
+        at(events, arrow.to.seq)
     );
     let class = format!("edge {}{}", arrow.kind, if arrow.to.anchor == "thread" { " to-thread" } else { "" });
     html! {
