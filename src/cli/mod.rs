@@ -6,6 +6,7 @@ mod gen;
 mod reduce;
 mod revisions;
 pub mod rules;
+mod show;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ enum Command {
     Reduce(reduce::ReduceArgs),
     /// Check bundles against the rule catalog: every violation, with its rule, place and fix.
     Check(check::CheckArgs),
+    /// Draw a bundle and its reduction as a self-contained HTML timeline.
+    Show(show::ShowArgs),
     /// List the rule catalog.
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why a producer breaks it, how to fix it.
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Reduce(args) => reduce::run(args),
         Command::Check(args) => check::run(args),
+        Command::Show(args) => show::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
         Command::Gen(args) => gen::run(args),

@@ -1,5 +1,5 @@
 //! One report model behind every output format: what `check` found in each bundle and what
-//! `compare` found in each case, rendered as human text, JSON, JSON Lines, SARIF or JUnit.
+//! `compare` found in each case, rendered as human text, JSON, JSON Lines, SARIF, JUnit or HTML.
 //!
 //! Nothing here holds payload content unless the run asked for it (`show_values`): messages are
 //! built from ids, seq, lines, field names and type tags only.
@@ -184,6 +184,7 @@ impl Report {
     }
 }
 
+pub mod html;
 mod human;
 mod json;
 mod jsonl;
@@ -198,6 +199,8 @@ pub enum Format {
     Jsonl,
     Sarif,
     Junit,
+    /// A self-contained page: each bundle's timeline with its violations marked on it.
+    Html,
 }
 
 /// Render `report` as `format`.
@@ -208,5 +211,6 @@ pub fn render(report: &Report, format: Format, out: &mut dyn std::io::Write) -> 
         Format::Jsonl => jsonl::render(report, out),
         Format::Sarif => sarif::render(report, out),
         Format::Junit => junit::render(report, out),
+        Format::Html => html::render(report, out),
     }
 }
