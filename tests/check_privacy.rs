@@ -141,7 +141,7 @@ fn no_format_leaks_a_canary_by_default() {
     let dir = tempfile::tempdir().unwrap();
     stream_bundle(&dir.path().join("stream"));
     reducer_bundle(&dir.path().join("reducer"));
-    for format in ["human", "json", "jsonl", "sarif", "junit"] {
+    for format in ["human", "json", "jsonl", "sarif", "junit", "html"] {
         let report = check(dir.path(), format, false);
         assert!(report.contains("trace.jsonl"), "{format}: the report names no location:\n{report}");
         assert!(!report.contains(CANARY), "{format} leaks payload or event text:\n{report}");

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 /// Stands for prompt text, code and stderr: it must never reach a report by default.
 const CANARY: &str = "CANARY-secret-prompt-7f3a";
 
-const FORMATS: [Format; 5] = [Format::Human, Format::Json, Format::Jsonl, Format::Sarif, Format::Junit];
+const FORMATS: [Format; 6] = [Format::Human, Format::Json, Format::Jsonl, Format::Sarif, Format::Junit, Format::Html];
 
 fn rules() -> Vec<&'static Rule> {
     catalog::all().collect()

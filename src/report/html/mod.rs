@@ -96,7 +96,7 @@ impl Timeline {
 struct Drawn {
     events: Events,
     trace: Option<RolloutTrace>,
-    /// Why there is no reduction (the reducer's top-level message: ids and positions only).
+    /// Why there is no reduction: the reducer's top-level message with its free text withheld.
     unreduced: Option<String>,
 }
 
@@ -105,7 +105,7 @@ impl Drawn {
         let events = Events::new(bundle);
         match reducer::replay(bundle) {
             Ok(replayed) => Drawn { events, trace: Some(replayed.trace), unreduced: None },
-            Err(e) => Drawn { events, trace: None, unreduced: Some(e.message()) },
+            Err(e) => Drawn { events, trace: None, unreduced: Some(crate::rules::catalog::public_message(&e.kind)) },
         }
     }
 }
