@@ -2,6 +2,8 @@
 
 mod bench;
 mod check;
+mod compare;
+mod diff;
 mod gen;
 mod reduce;
 pub mod rules;
@@ -33,6 +35,10 @@ enum Command {
     Gen(gen::GenArgs),
     /// Measure how the reference reducer's time grows with the number of events.
     Bench(bench::BenchArgs),
+    /// Where two reduced states (or bundles, reduced first) differ, by JSON path.
+    Diff(diff::DiffArgs),
+    /// Check a candidate reducer against the reference; shrink every disagreement to a bundle.
+    Compare(compare::CompareArgs),
 }
 
 /// Exit code for usage and input errors.
@@ -53,6 +59,8 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => rules::explain(args),
         Command::Gen(args) => gen::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }
 
