@@ -19,7 +19,11 @@ struct MyReducer {
 
 impl JsonReducer for MyReducer {
     fn name(&self) -> &str {
-        if self.buggy { "my reducer (buggy)" } else { "my reducer" }
+        if self.buggy {
+            "my reducer (buggy)"
+        } else {
+            "my reducer"
+        }
     }
 
     fn reduce_json(&self, bundle: &Bundle) -> Result<serde_json::Value, String> {

@@ -45,7 +45,12 @@ pub fn json_diff(left: &Value, right: &Value) -> Vec<Difference> {
 fn walk(left: &Value, right: &Value, path: &mut String, context: &str, found: &mut Vec<Difference>) {
     let len = path.len();
     let push = |found: &mut Vec<Difference>, path: &str, left: Option<&Value>, right: Option<&Value>| {
-        found.push(Difference { path: path.to_owned(), left: left.cloned(), right: right.cloned(), context: context.to_owned() })
+        found.push(Difference {
+            path: path.to_owned(),
+            left: left.cloned(),
+            right: right.cloned(),
+            context: context.to_owned(),
+        })
     };
     match (left, right) {
         (Value::Object(a), Value::Object(b)) => {
@@ -65,7 +70,12 @@ fn walk(left: &Value, right: &Value, path: &mut String, context: &str, found: &m
             }
             for (key, value) in b.iter().filter(|(key, _)| !a.contains_key(*key)) {
                 push_segment(path, key);
-                found.push(Difference { path: path.clone(), left: None, right: Some(value.clone()), context: inner.clone() });
+                found.push(Difference {
+                    path: path.clone(),
+                    left: None,
+                    right: Some(value.clone()),
+                    context: inner.clone(),
+                });
                 path.truncate(len);
             }
         }

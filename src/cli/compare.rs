@@ -10,7 +10,7 @@ use clap::Args;
 use super::check::write_report;
 use super::EXIT_ERROR;
 use crate::differential::{
-    bundle_cases, compare, corpus_cases, reference, upstream_cases, Baseline, CaseSize, Candidate, CompareConfig,
+    bundle_cases, compare, corpus_cases, reference, upstream_cases, Baseline, Candidate, CaseSize, CompareConfig,
     Comparison, ExternalCommand, ShrinkLimits,
 };
 use crate::report::Format;
@@ -129,7 +129,8 @@ fn run_checked(args: &CompareArgs) -> Result<ExitCode, String> {
     let external = args.candidate.as_deref().map(|template| ExternalCommand::parse(template, timeout)).transpose()?;
     let config = config(args)?;
     let ours = reference();
-    let baseline = args.baseline.as_deref().map(|revision| Baseline::build(revision, args.baseline_release)).transpose()?;
+    let baseline =
+        args.baseline.as_deref().map(|revision| Baseline::build(revision, args.baseline_release)).transpose()?;
     let baseline_reducer = baseline.as_ref().map(|baseline| baseline.reducer(timeout));
     let reference: &dyn Candidate = match &baseline_reducer {
         Some(reducer) => reducer,
@@ -171,7 +172,10 @@ fn config(args: &CompareArgs) -> Result<CompareConfig, String> {
         size: args.size,
         partition: args.partition,
         time_budget: args.time_budget.map(|secs| seconds(secs, "--time-budget")).transpose()?,
-        shrink: ShrinkLimits { max_iters: args.max_shrink_iters, max_time: seconds(args.max_shrink_secs, "--max-shrink-secs")? },
+        shrink: ShrinkLimits {
+            max_iters: args.max_shrink_iters,
+            max_time: seconds(args.max_shrink_secs, "--max-shrink-secs")?,
+        },
         max_shrinks: args.max_shrinks,
         out: Some(args.out.clone()),
         reproduce: Some(reproduce_prefix(args)),

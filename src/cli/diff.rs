@@ -64,7 +64,9 @@ pub fn run(args: DiffArgs) -> ExitCode {
 fn load(path: &Path, canonical: bool) -> Result<Value, String> {
     let at = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     if path.is_dir() {
-        let trace = replay_dir(path).map_err(|e| at(&format!("the reference reducer rejects this bundle: {}", e.message())))?.trace;
+        let trace = replay_dir(path)
+            .map_err(|e| at(&format!("the reference reducer rejects this bundle: {}", e.message())))?
+            .trace;
         return match canonical {
             true => Ok(canonical_form(&trace)),
             false => serde_json::to_value(&trace).map_err(|e| at(&e)),

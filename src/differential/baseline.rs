@@ -38,12 +38,13 @@ impl Baseline {
     /// the target dir `target/baseline` of that repository kept between runs (so a rebuild is
     /// incremental). `release` picks the profile. Cargo's output goes to stderr.
     pub fn build(revision: &str, release: bool) -> Result<Baseline, String> {
-        let toplevel = git(Path::new("."))
-            .args(["rev-parse", "--show-toplevel"])
-            .output()
-            .map_err(|e| format!("run git: {e}"))?;
+        let toplevel =
+            git(Path::new(".")).args(["rev-parse", "--show-toplevel"]).output().map_err(|e| format!("run git: {e}"))?;
         if !toplevel.status.success() {
-            return Err(format!("--baseline needs a git checkout: {}", String::from_utf8_lossy(&toplevel.stderr).trim()));
+            return Err(format!(
+                "--baseline needs a git checkout: {}",
+                String::from_utf8_lossy(&toplevel.stderr).trim()
+            ));
         }
         let repo = PathBuf::from(String::from_utf8_lossy(&toplevel.stdout).trim());
         let scratch = tempfile::Builder::new()

@@ -48,7 +48,9 @@ impl Expected {
         let state = case.join("expected-state.json");
         if state.is_file() {
             let bytes = std::fs::read(&state).map_err(|e| format!("{}: {e}", state.display()))?;
-            return serde_json::from_slice(&bytes).map(Expected::State).map_err(|e| format!("{}: {e}", state.display()));
+            return serde_json::from_slice(&bytes)
+                .map(Expected::State)
+                .map_err(|e| format!("{}: {e}", state.display()));
         }
         let error = case.join("expected-error.txt");
         let text = std::fs::read_to_string(&error).map_err(|e| format!("{}: {e}", error.display()))?;

@@ -196,7 +196,10 @@ mod tests {
 
     #[test]
     fn the_message_is_the_first_error_line() {
-        assert_eq!(error_message("warn: x\nerror: duplicate thread start for t\n  at line 2"), "duplicate thread start for t");
+        assert_eq!(
+            error_message("warn: x\nerror: duplicate thread start for t\n  at line 2"),
+            "duplicate thread start for t"
+        );
         assert_eq!(error_message("\nsomething broke\nmore"), "something broke");
     }
 

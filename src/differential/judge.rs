@@ -42,7 +42,11 @@ pub fn judge(reference: &Outcome, candidate: &Outcome, comparison: Comparison) -
     match candidate {
         Crashed { detail } => return verdict(CandidateCrashed, "the candidate crashed", Some(detail.clone())),
         TimedOut { stderr } => {
-            return verdict(CandidateTimedOut, "the candidate ran past the timeout and was stopped", Some(stderr.clone()))
+            return verdict(
+                CandidateTimedOut,
+                "the candidate ran past the timeout and was stopped",
+                Some(stderr.clone()),
+            )
         }
         Garbage { excerpt } => {
             return verdict(CandidateGarbage, "the candidate exited 0 but printed no JSON", Some(excerpt.clone()))
@@ -51,11 +55,9 @@ pub fn judge(reference: &Outcome, candidate: &Outcome, comparison: Comparison) -
     }
     match (reference, candidate) {
         (State(expected), State(got)) => state_differs(expected, got, comparison),
-        (State(_), Rejected { message, stderr }) => verdict(
-            RejectedValid,
-            "the candidate rejected a bundle the reference reduces",
-            Some(join(message, stderr)),
-        ),
+        (State(_), Rejected { message, stderr }) => {
+            verdict(RejectedValid, "the candidate rejected a bundle the reference reduces", Some(join(message, stderr)))
+        }
         (Rejected { message, .. }, State(_)) => verdict(
             AcceptedInvalid,
             "the candidate reduced a bundle the reference rejects",
@@ -86,9 +88,8 @@ fn join(message: &str, stderr: &str) -> String {
 
 fn state_differs(expected: &Value, got: &Value, comparison: Comparison) -> Option<Verdict> {
     let differences = if comparison.canonical {
-        let canonical = |value: &Value| {
-            serde_json::from_value::<RolloutTrace>(value.clone()).map(|trace| canonical_form(&trace))
-        };
+        let canonical =
+            |value: &Value| serde_json::from_value::<RolloutTrace>(value.clone()).map(|trace| canonical_form(&trace));
         match (canonical(expected), canonical(got)) {
             (Ok(expected), Ok(got)) => json_diff(&expected, &got),
             // A reference state outside our model (an old baseline): compare it as written.

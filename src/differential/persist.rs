@@ -33,7 +33,9 @@ pub fn save(
 ) -> std::io::Result<Saved> {
     let identity = match &source {
         Source::Memory(bundle) => bundle.event_log()?,
-        Source::Dir(dir) => std::fs::read(dir.join("trace.jsonl")).unwrap_or_else(|_| dir.as_os_str().as_encoded_bytes().to_vec()),
+        Source::Dir(dir) => {
+            std::fs::read(dir.join("trace.jsonl")).unwrap_or_else(|_| dir.as_os_str().as_encoded_bytes().to_vec())
+        }
     };
     let mut hash = fnv1a(verdict.kind.slug().as_bytes());
     hash = identity.iter().fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME));
@@ -59,7 +61,8 @@ pub fn save(
         let _ = writeln!(diff, "{difference}");
     }
     std::fs::write(dir.join("diff.txt"), diff)?;
-    let reproduce = reproduce.map(|prefix| format!("{prefix} --bundle {}", shell_words::quote(&bundle_dir.to_string_lossy())));
+    let reproduce =
+        reproduce.map(|prefix| format!("{prefix} --bundle {}", shell_words::quote(&bundle_dir.to_string_lossy())));
     if let Some(command) = &reproduce {
         std::fs::write(dir.join("reproduce.txt"), format!("{command}\n"))?;
     }

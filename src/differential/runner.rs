@@ -75,14 +75,18 @@ struct Evaluated {
 enum Evaluation {
     Fixed(PathBuf),
     /// The bundle is kept only when the case disagrees.
-    Generated { index: u64, variant: Variant, kind: Option<MutationKind>, bundle: Option<Bundle> },
+    Generated {
+        index: u64,
+        variant: Variant,
+        kind: Option<MutationKind>,
+        bundle: Option<Bundle>,
+    },
 }
 
 /// Run `candidate` against `reference` on every case of `config`.
 pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &CompareConfig) -> Report {
-    let indices: Vec<u64> = (0..config.cases)
-        .filter(|i| config.partition.is_none_or(|(k, n)| i % n == k - 1))
-        .collect();
+    let indices: Vec<u64> =
+        (0..config.cases).filter(|i| config.partition.is_none_or(|(k, n)| i % n == k - 1)).collect();
     let bar = progress(config.progress, config.fixed.len() + 2 * indices.len());
     let started = Instant::now();
     let skipped = AtomicUsize::new(0);
@@ -116,7 +120,12 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
         ("reference".to_owned(), reference.name().to_owned()),
         (
             "cases per second".to_owned(),
-            format!("{:.1} ({} cases in {:.1} s)", evaluated.len() as f64 / elapsed.as_secs_f64().max(1e-9), evaluated.len(), elapsed.as_secs_f64()),
+            format!(
+                "{:.1} ({} cases in {:.1} s)",
+                evaluated.len() as f64 / elapsed.as_secs_f64().max(1e-9),
+                evaluated.len(),
+                elapsed.as_secs_f64()
+            ),
         ),
     ];
     let skipped = skipped.into_inner();
@@ -140,10 +149,21 @@ fn fixed(reference: &dyn Candidate, candidate: &dyn Candidate, case: &FixedCase,
     };
     let got = candidate.run(&case.dir);
     let verdict = judge(&expected, &got, comparison);
-    Evaluated { name: case.name.clone(), source: Evaluation::Fixed(case.dir.clone()), reference: expected, candidate: got, verdict }
+    Evaluated {
+        name: case.name.clone(),
+        source: Evaluation::Fixed(case.dir.clone()),
+        reference: expected,
+        candidate: got,
+        verdict,
+    }
 }
 
-fn generated(reference: &dyn Candidate, candidate: &dyn Candidate, config: &CompareConfig, index: u64) -> Vec<Evaluated> {
+fn generated(
+    reference: &dyn Candidate,
+    candidate: &dyn Candidate,
+    config: &CompareConfig,
+    index: u64,
+) -> Vec<Evaluated> {
     let drawn = draw(config.seed, index, config.size.size());
     [Variant::Reordered, Variant::Mutated]
         .into_iter()
@@ -207,7 +227,7 @@ fn entry(
     let mut bundle_kept = None;
     if let Evaluation::Generated { index, variant, kind, bundle } = case.source {
         let found = bundle.expect("a disagreeing case keeps its bundle");
-        events = Some(found.events.len());
+        let found_events = found.events.len();
         bundle_kept = Some(found);
         // A hanging candidate costs a timeout per step: keep its case as found. Shrinking costs
         // hundreds of candidate runs, so one case per signature is enough to show the bug.
@@ -215,7 +235,14 @@ fn entry(
         let wanted = shrunk_signatures.len() < config.max_shrinks && !shrunk_signatures.contains(&signature);
         if config.shrink.max_iters > 0 && verdict.kind != DisagreementKind::CandidateTimedOut && wanted {
             shrunk_signatures.insert(signature);
-            let target = Target { seed: config.seed, index, size: config.size.size(), variant, kind, disagreement: verdict.kind };
+            let target = Target {
+                seed: config.seed,
+                index,
+                size: config.size.size(),
+                variant,
+                kind,
+                disagreement: verdict.kind,
+            };
             if let Some(shrunk) = shrink(reference, candidate, config.comparison, target, config.shrink) {
                 figures.push((
                     format!("shrink {}", case.name),
@@ -223,7 +250,7 @@ fn entry(
                         "{:.1} s, {} runs, {} -> {} events",
                         shrunk.elapsed.as_secs_f64(),
                         shrunk.runs,
-                        events.unwrap_or(0),
+                        found_events,
                         shrunk.bundle.events.len()
                     ),
                 ));

@@ -76,11 +76,9 @@ pub fn shrink(
         let (reference, candidate, verdict) = run_pair(reference, candidate, bundle, comparison);
         verdict.filter(|v| v.kind == target.disagreement).map(|verdict| (reference, candidate, verdict))
     };
-    let result = runner.run(&draw_strategy(target.size), |draw| {
-        match bundle_of(&draw, target.variant, target.kind) {
-            Some((bundle, _)) if still_disagrees(&bundle).is_some() => Err(TestCaseError::fail("still disagrees")),
-            _ => Ok(()),
-        }
+    let result = runner.run(&draw_strategy(target.size), |draw| match bundle_of(&draw, target.variant, target.kind) {
+        Some((bundle, _)) if still_disagrees(&bundle).is_some() => Err(TestCaseError::fail("still disagrees")),
+        _ => Ok(()),
     });
     let minimal = match result {
         Err(TestError::Fail(_, draw)) => draw,
