@@ -9,8 +9,8 @@ pub mod differential;
 pub mod error;
 pub mod generate;
 pub mod model;
-pub mod reducer;
 pub mod report;
+pub mod reducer;
 pub mod rules;
 pub mod suite;
 

@@ -65,8 +65,7 @@ pub struct CheckArgs {
 
 fn parse_partition(text: &str) -> Result<(usize, usize), String> {
     let (k, n) = text.split_once('/').ok_or("expected K/N, e.g. 2/4")?;
-    let (k, n): (usize, usize) =
-        (k.parse().map_err(|_| "K is not a number")?, n.parse().map_err(|_| "N is not a number")?);
+    let (k, n): (usize, usize) = (k.parse().map_err(|_| "K is not a number")?, n.parse().map_err(|_| "N is not a number")?);
     if n == 0 || k == 0 || k > n {
         return Err(format!("{k}/{n}: need 1 <= K <= N"));
     }

@@ -84,9 +84,7 @@ impl DisagreementKind {
     pub fn is_candidate_failure(self) -> bool {
         matches!(
             self,
-            DisagreementKind::CandidateCrashed
-                | DisagreementKind::CandidateTimedOut
-                | DisagreementKind::CandidateGarbage
+            DisagreementKind::CandidateCrashed | DisagreementKind::CandidateTimedOut | DisagreementKind::CandidateGarbage
         )
     }
 }
