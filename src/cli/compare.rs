@@ -1,7 +1,7 @@
 //! `compare`: a candidate reducer against the reference on the corpus, upstream's cases and
 //! generated streams, every disagreement shrunk and saved.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -154,7 +154,7 @@ fn config(args: &CompareArgs) -> Result<CompareConfig, String> {
     if args.bundle.is_empty() && !args.no_corpus {
         if args.corpus.is_dir() {
             fixed.extend(corpus_cases(&args.corpus)?);
-        } else if args.corpus != PathBuf::from("corpus") {
+        } else if args.corpus != Path::new("corpus") {
             return Err(format!("--corpus {}: not a directory", args.corpus.display()));
         } else {
             eprintln!("note: no corpus/ here; running generated cases only (--corpus DIR names one)");

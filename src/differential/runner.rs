@@ -79,7 +79,7 @@ enum Evaluation {
         index: u64,
         variant: Variant,
         kind: Option<MutationKind>,
-        bundle: Option<Bundle>,
+        bundle: Option<Box<Bundle>>,
     },
 }
 
@@ -170,7 +170,7 @@ fn generated(
         .filter_map(|variant| {
             let (bundle, kind) = bundle_of(&drawn, variant, None)?;
             let (expected, got, verdict) = run_pair(reference, candidate, &bundle, config.comparison);
-            let bundle = verdict.is_some().then_some(bundle);
+            let bundle = verdict.is_some().then(|| Box::new(bundle));
             Some(Evaluated {
                 name: generated_name(config.seed, index, variant, kind),
                 source: Evaluation::Generated { index, variant, kind, bundle },
@@ -228,7 +228,7 @@ fn entry(
     if let Evaluation::Generated { index, variant, kind, bundle } = case.source {
         let found = bundle.expect("a disagreeing case keeps its bundle");
         let found_events = found.events.len();
-        bundle_kept = Some(found);
+        bundle_kept = Some(*found);
         // A hanging candidate costs a timeout per step: keep its case as found. Shrinking costs
         // hundreds of candidate runs, so one case per signature is enough to show the bug.
         let signature = signature(&verdict, kind);
