@@ -285,3 +285,21 @@ mod harness {
         assert!(message.contains("state-differs"), "{message}");
     }
 }
+
+#[test]
+fn partitions_split_the_generated_cases_and_a_spent_budget_starts_none() {
+    use rollout_conformance::differential::{compare, reference, CompareConfig};
+
+    let config = CompareConfig { cases: 6, partition: Some((2, 3)), ..CompareConfig::default() };
+    let report = compare(&reference(), &reference(), &config);
+    let draws: Vec<&str> = report.entries.iter().map(|e| e.name.split(" (").next().unwrap()).collect();
+    assert!(!draws.is_empty());
+    assert!(draws.iter().all(|name| name.ends_with(" case 1") || name.ends_with(" case 4")), "{draws:?}");
+    assert!(report.entries.iter().all(|e| e.disagreement.is_none()));
+
+    let config = CompareConfig { cases: 6, time_budget: Some(std::time::Duration::ZERO), ..CompareConfig::default() };
+    let report = compare(&reference(), &reference(), &config);
+    assert!(report.entries.is_empty());
+    let skipped = report.figures.iter().find(|(name, _)| name.contains("--time-budget")).expect("a figure says so");
+    assert_eq!(skipped.1, "6");
+}
