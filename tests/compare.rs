@@ -220,6 +220,7 @@ fn usage_errors_exit_2() {
         &["--cases", "1"][..],
         &["--candidate", "no-placeholder"][..],
         &["--candidate", "x {bundle}", "--partition", "3/2"][..],
+        &["--candidate", "no-such-reducer-anywhere {bundle}", "--cases", "1"][..],
     ] {
         let run = compare(args, root());
         assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);

@@ -127,6 +127,9 @@ fn run_checked(args: &CompareArgs) -> Result<ExitCode, String> {
         return Err("give --candidate 'CMD {bundle}', or --baseline REF".to_owned());
     }
     let external = args.candidate.as_deref().map(|template| ExternalCommand::parse(template, timeout)).transpose()?;
+    if let Some(external) = external.as_ref().filter(|external| !external.program_exists()) {
+        return Err(format!("--candidate {:?}: the program was not found", external.template));
+    }
     let config = config(args)?;
     let ours = reference();
     let baseline =

@@ -49,6 +49,16 @@ impl ExternalCommand {
         self.words.iter().map(|word| substitute(word, bundle, out)).collect()
     }
 
+    /// Whether the program can be found (a path, or a name on `PATH`): a missing program is a
+    /// usage error, not a crash on every case.
+    pub fn program_exists(&self) -> bool {
+        let program = Path::new(&self.words[0]);
+        if program.components().count() > 1 {
+            return program.is_file();
+        }
+        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    }
+
     fn writes_out_file(&self) -> bool {
         self.words.iter().any(|word| word.contains(OUT))
     }
