@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod canon;
 pub mod cli;
 pub mod diff;
+pub mod differential;
 pub mod error;
 pub mod generate;
 pub mod model;

@@ -2,6 +2,8 @@
 
 mod bench;
 mod check;
+mod compare;
+mod diff;
 mod gen;
 mod reduce;
 mod revisions;
@@ -39,6 +41,10 @@ enum Command {
     Gen(gen::GenArgs),
     /// Measure how the reference reducer's time grows with the number of events.
     Bench(bench::BenchArgs),
+    /// Where two reduced states (or bundles, reduced first) differ, by JSON path.
+    Diff(diff::DiffArgs),
+    /// Check a candidate reducer against the reference; shrink every disagreement to a bundle.
+    Compare(compare::CompareArgs),
     /// List the format revisions `--revision` takes, and what each changes.
     Revisions,
 }
@@ -78,6 +84,8 @@ pub fn main() -> ExitCode {
         Command::Gen(args) => gen::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Revisions => revisions::run(),
+        Command::Diff(args) => diff::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }
 
