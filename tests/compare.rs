@@ -122,9 +122,11 @@ fn planted(name: &str) {
     let saved = PathBuf::from(field(&entry, "saved"));
     let log = std::fs::read_to_string(saved.join("bundle/trace.jsonl")).unwrap();
     assert_eq!(log.lines().count(), events);
-    for file in ["case.md", "diff.txt", "reference-state.json", "reproduce.txt"] {
+    for file in ["case.md", "diff.txt", "reference-state.json", "reproduce.txt", "report.html"] {
         assert!(saved.join(file).is_file(), "{file} missing in {}", saved.display());
     }
+    let page = std::fs::read_to_string(saved.join("report.html")).unwrap();
+    assert!(page.contains("data-lane-thread"), "{name}: report.html draws no timeline");
 
     let reproduce = field(&entry, "reproduce");
     assert_eq!(std::fs::read_to_string(saved.join("reproduce.txt")).unwrap().trim_end(), reproduce);

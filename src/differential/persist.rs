@@ -61,6 +61,9 @@ pub fn save(
         let _ = writeln!(diff, "{difference}");
     }
     std::fs::write(dir.join("diff.txt"), diff)?;
+    if let Some(page) = html_page(name, &bundle_dir, verdict, reference, candidate) {
+        std::fs::write(dir.join("report.html"), page)?;
+    }
     let reproduce =
         reproduce.map(|prefix| format!("{prefix} --bundle {}", shell_words::quote(&bundle_dir.to_string_lossy())));
     if let Some(command) = &reproduce {
@@ -68,6 +71,27 @@ pub fn save(
     }
     std::fs::write(dir.join("case.md"), case_md(name, verdict, events, reproduce.as_deref()))?;
     Ok(Saved { dir, reproduce })
+}
+
+/// `report.html`: both reductions on the timeline, the events the differing objects came from
+/// marked, and the diff. Only when the reference reduced the bundle: its graph is the picture.
+fn html_page(
+    name: &str,
+    bundle_dir: &Path,
+    verdict: &Verdict,
+    reference: &Outcome,
+    candidate: &Outcome,
+) -> Option<String> {
+    let Outcome::State(state) = reference else { return None };
+    let trace: crate::model::RolloutTrace = serde_json::from_value(state.clone()).ok()?;
+    let bundle = crate::bundle::Bundle::read_dir(bundle_dir).ok()?;
+    let candidate = match candidate {
+        Outcome::State(state) => Ok(state),
+        Outcome::Rejected { message, .. } => Err(message.as_str()),
+        Outcome::Crashed { .. } | Outcome::TimedOut { .. } | Outcome::Garbage { .. } => Err(verdict.kind.slug()),
+    };
+    let options = crate::report::html::Options::default();
+    Some(crate::report::html::disagreement_page(name, &bundle, &trace, candidate, &verdict.differences, options))
 }
 
 fn case_md(name: &str, verdict: &Verdict, events: Option<usize>, reproduce: Option<&str>) -> String {
@@ -78,7 +102,8 @@ fn case_md(name: &str, verdict: &Verdict, events: Option<usize>, reproduce: Opti
     let _ = writeln!(
         text,
         "- Files: `bundle/`, each side's output (`reference-state.json` or `reference-error.txt`, `candidate-…`), \
-         `diff.txt` (JSON paths where the states differ, most significant first)."
+         `diff.txt` (JSON paths where the states differ, most significant first), and `report.html` (both \
+         reductions on a timeline, the differing objects' events marked) when the reference reduced the bundle."
     );
     if let Some(command) = reproduce {
         let _ = writeln!(text, "- Reproduce:\n\n      {command}");
