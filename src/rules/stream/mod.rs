@@ -13,7 +13,7 @@ mod payloads;
 use std::path::Path;
 
 use super::{Limits, Violation};
-use crate::bundle::{bundle_root, Bundle, LogBounds};
+use crate::bundle::{bundle_root, Bundle};
 
 /// What the stream pass found, and the bundle to reduce when the files could be read at all.
 #[derive(Debug)]
@@ -37,11 +37,7 @@ pub fn check(dir: &Path, limits: &Limits) -> StreamCheck {
     let events = log::check(&log, manifest.as_ref(), limits, &mut found);
     payloads::check(&root, &events, limits, &mut found);
     lifecycle::check(&events, &mut found);
-    let bounds = LogBounds {
-        max_line_bytes: limits.max_line_bytes,
-        max_events: limits.max_events,
-        max_payload_bytes: limits.max_payload_bytes,
-    };
+    let bounds = limits.bounds();
     // The same primitives as `Bundle::read_dir`, on the bytes already read: one reader, one read.
     let bundle = manifest.map(|manifest| Bundle::from_log(manifest, &log, dir, bounds));
     StreamCheck { violations: found, bundle }
