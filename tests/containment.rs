@@ -97,7 +97,7 @@ fn reduce_and_check_open_nothing_outside_the_bundle() {
             assert!(paths.iter().any(|p| p.starts_with(bundle)), "{name}: strace saw no open in the bundle");
         }
         let outside: Vec<&PathBuf> =
-            paths.iter().filter(|p| p.is_absolute() && p.starts_with(&root) && !p.starts_with(&bundle)).collect();
+            paths.iter().filter(|p| p.is_absolute() && p.starts_with(&root) && !p.starts_with(bundle)).collect();
         assert!(outside.is_empty(), "{name} opened outside the bundle: {outside:?}");
         let relative: Vec<&PathBuf> = paths.iter().filter(|p| p.is_relative()).collect();
         assert!(relative.is_empty(), "{name} opened relative paths (resolve them against the bundle): {relative:?}");

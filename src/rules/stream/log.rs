@@ -64,10 +64,9 @@ pub fn check(log: &[u8], manifest: Option<&Manifest>, limits: &Limits, found: &m
         // A byte order mark or a NUL is named for what it is, not as JSON that does not parse.
         let odd = if line.number == 1 && line.bytes.starts_with(BOM) {
             Some((&catalog::LINE_HAS_BOM, "line 1 starts with a UTF-8 byte order mark".to_owned()))
-        } else if let Some(at) = line.bytes.iter().position(|&b| b == 0) {
-            Some((&catalog::LINE_HAS_NUL, format!("line {} holds a NUL byte at byte {}", line.number, at + 1)))
         } else {
-            None
+            let nul = line.bytes.iter().position(|&b| b == 0);
+            nul.map(|at| (&catalog::LINE_HAS_NUL, format!("line {} holds a NUL byte at byte {}", line.number, at + 1)))
         };
         if let Some((rule, message)) = odd.filter(|_| !too_long(&line, limits)) {
             report(rule, message);
