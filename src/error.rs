@@ -230,6 +230,33 @@ pub enum ErrorKind {
     /// Ours: upstream would read the file wherever the path points; we refuse to leave the bundle.
     #[error("open payload {0}")]
     PayloadOutsideBundle(String),
+    /// Ours: as [`ErrorKind::PayloadOutsideBundle`], through a symlink.
+    #[error("open payload {0}")]
+    PayloadSymlinkOutside(String),
+    /// Ours: `manifest.json` or `trace.jsonl` is a symlink resolving outside the bundle.
+    #[error("{0} resolves outside the bundle")]
+    FileOutsideBundle(String),
+    /// Ours: upstream would block on a FIFO or fail reading a directory; we never open it.
+    #[error("{0} is not a regular file")]
+    ManifestNotRegular(String),
+    /// Upstream's top-level message; the cause says it is not a regular file.
+    #[error("open trace event log {0}")]
+    TraceNotRegular(String),
+    /// Upstream's top-level message; the cause says it is not a regular file.
+    #[error("open payload {0}")]
+    PayloadNotRegular(String),
+
+    // --- ours: limits (RC9xxx), which upstream does not have ---
+    #[error("trace event line {line} is longer than the line limit of {max} bytes")]
+    LineTooLong { line: usize, max: u64 },
+    #[error("trace event line {line} holds an event beyond the event limit of {max}")]
+    TooManyEvents { line: usize, max: usize },
+    #[error("payload {id} is larger than the payload limit of {max} bytes")]
+    PayloadTooLarge { id: String, max: u64 },
+    #[error("the bundle's files hold more than the bundle limit of {max} bytes")]
+    BundleTooLarge { max: u64 },
+    #[error("{path} is longer than the manifest limit of {max} bytes")]
+    ManifestTooLarge { path: String, max: u64 },
 }
 
 /// Why a write_stdin invocation is not a usable dispatch payload: upstream's cause under

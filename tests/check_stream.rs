@@ -294,7 +294,8 @@ fn payload_over_the_limit_is_refused_by_the_check_and_the_reducer() {
     assert_eq!(found(dir.path(), &limit), one("RC9002", "payload-too-large", "trace.jsonl", Some(9)));
     let bundle = stream::check(dir.path(), &limit).bundle.unwrap();
     let error = rollout_conformance::reducer::replay(&bundle).unwrap_err();
-    assert_eq!((error.message(), error.line), ("open payload raw_payload:5".to_owned(), Some(9)));
+    let rule = rollout_conformance::rules::catalog::rule_for(&error.kind);
+    assert_eq!((rule.id, error.line), ("RC9002", Some(9)), "{}", error.message());
 }
 
 #[test]

@@ -69,6 +69,10 @@ fn every_queue_and_hazard_rule_has_an_invalid_bundle() {
     let mut names = BTreeSet::new();
     for entry in std::fs::read_dir(root().join("corpus/invalid")).unwrap() {
         let dir = entry.unwrap().path();
+        // `hostile/` holds cases of its own (tests/hostile.rs), not one bundle.
+        if dir.ends_with("hostile") {
+            continue;
+        }
         names.insert(dir.file_name().unwrap().to_string_lossy().into_owned());
         let text = std::fs::read_to_string(dir.join("expected-violations.json")).unwrap();
         let entries: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();

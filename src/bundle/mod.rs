@@ -10,8 +10,8 @@ mod read;
 mod write;
 
 pub use read::{
-    bundle_root, log_lines, parse_event_log, parse_event_log_bounded, parse_line, payload_file, read_regular,
-    resolve_inside, LineError, LogBounds, LogLine, Outside, ReadError,
+    bundle_root, log_lines, parse_event_log, parse_event_log_bounded, parse_line, payload_file, read_log_file,
+    read_regular, read_top_level, resolve_inside, tree_size, LineError, LogBounds, LogLine, Outside, ReadError,
 };
 
 pub use event::*;

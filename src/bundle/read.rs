@@ -16,20 +16,53 @@ use crate::error::{Error, ErrorKind};
 impl Bundle {
     /// Read `manifest.json` and `trace.jsonl`; payloads are read later, when the reducer asks.
     pub fn read_dir(dir: impl AsRef<Path>) -> Result<Bundle, Error> {
+        Bundle::read_dir_bounded(dir, LogBounds::NONE)
+    }
+
+    /// As [`Bundle::read_dir`], refusing what exceeds `bounds` before holding it. The directory is
+    /// resolved once; `manifest.json` and `trace.jsonl` must be regular files inside it.
+    pub fn read_dir_bounded(dir: impl AsRef<Path>, bounds: LogBounds) -> Result<Bundle, Error> {
         let dir = dir.as_ref();
+        let root = bundle_root(dir);
+        if let Some(max) = bounds.max_bundle_bytes {
+            if tree_size(&root) > max {
+                return Err(Error::new(ErrorKind::BundleTooLarge { max }).with_file(dir));
+            }
+        }
         let manifest_path = dir.join(MANIFEST_FILE_NAME);
-        let manifest_bytes = read_regular(&manifest_path, None)
-            .map_err(|e| Error::new(ErrorKind::ManifestOpen(e.to_string())).with_file(&manifest_path))?;
+        let manifest_bytes = read_top_level(&root, MANIFEST_FILE_NAME, bounds.max_line_bytes, None).map_err(|e| {
+            let kind = match e {
+                ReadError::Io(e) => ErrorKind::ManifestOpen(e.to_string()),
+                ReadError::NotRegular => ErrorKind::ManifestNotRegular(manifest_path.display().to_string()),
+                ReadError::Outside => ErrorKind::FileOutsideBundle(manifest_path.display().to_string()),
+                ReadError::TooLarge => ErrorKind::ManifestTooLarge {
+                    path: manifest_path.display().to_string(),
+                    max: bounds.max_line_bytes.unwrap_or_default(),
+                },
+            };
+            Error::new(kind).with_file(&manifest_path)
+        })?;
         let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| {
             Error::new(ErrorKind::ManifestParse(manifest_path.display().to_string()))
                 .with_file(&manifest_path)
                 .with_detail(e)
         })?;
         let log_path = dir.join(RAW_EVENT_LOG_FILE_NAME);
-        let log = read_regular(&log_path, None).map_err(|e| {
-            Error::new(ErrorKind::TraceOpen(log_path.display().to_string())).with_file(&log_path).with_detail(e)
-        })?;
-        Ok(Bundle::from_log(manifest, &log, dir, LogBounds::NONE))
+        // The log can be no larger than the bundle, so the bundle limit bounds its read.
+        let log = read_top_level(&root, RAW_EVENT_LOG_FILE_NAME, bounds.max_bundle_bytes, bounds.max_line_bytes)
+            .map_err(|e| {
+                let shown = log_path.display().to_string();
+                let error = match e {
+                    ReadError::NotRegular => Error::new(ErrorKind::TraceNotRegular(shown)).with_detail(e),
+                    ReadError::Outside => Error::new(ErrorKind::FileOutsideBundle(shown)),
+                    ReadError::TooLarge => {
+                        Error::new(ErrorKind::BundleTooLarge { max: bounds.max_bundle_bytes.unwrap_or_default() })
+                    }
+                    ReadError::Io(_) => Error::new(ErrorKind::TraceOpen(shown)).with_detail(e),
+                };
+                error.with_file(&log_path)
+            })?;
+        Ok(Bundle::from_log(manifest, &log, dir, bounds))
     }
 
     /// A directory-backed bundle from a manifest and the bytes of its log, already read.
@@ -60,10 +93,12 @@ pub struct LogBounds {
     pub max_line_bytes: Option<u64>,
     pub max_events: Option<usize>,
     pub max_payload_bytes: Option<u64>,
+    pub max_bundle_bytes: Option<u64>,
 }
 
 impl LogBounds {
-    pub const NONE: LogBounds = LogBounds { max_line_bytes: None, max_events: None, max_payload_bytes: None };
+    pub const NONE: LogBounds =
+        LogBounds { max_line_bytes: None, max_events: None, max_payload_bytes: None, max_bundle_bytes: None };
 }
 
 /// One physical line of `trace.jsonl`, without its `\n` (and a `\r` before it).
@@ -74,6 +109,8 @@ pub struct LogLine<'a> {
     pub bytes: &'a [u8],
     /// Whether a `\n` ended it; only the last line of a log can lack one.
     pub terminated: bool,
+    /// Whether a `\r` stood before that `\n` (dropped from `bytes`, as upstream drops it).
+    pub crlf: bool,
 }
 
 /// The physical lines of a log, in order.
@@ -91,7 +128,7 @@ pub fn log_lines(log: &[u8]) -> impl Iterator<Item = LogLine<'_>> {
         };
         rest = tail;
         let bytes = raw.strip_suffix(b"\r").unwrap_or(raw);
-        Some(LogLine { number, bytes, terminated })
+        Some(LogLine { number, bytes, terminated, crlf: bytes.len() < raw.len() })
     })
 }
 
@@ -126,14 +163,16 @@ pub fn parse_event_log_bounded(log: &[u8], bounds: LogBounds) -> (Vec<EventRecor
             let error = Error::new(kind).with_detail(detail);
             Some(Error { line: Some(number), ..error })
         };
-        if bounds.max_line_bytes.is_some_and(|max| line.bytes.len() as u64 > max) {
-            return (events, stop(ErrorKind::TraceLineRead(number), "line longer than the line limit".into()));
+        if let Some(max) = bounds.max_line_bytes.filter(|&max| line.bytes.len() as u64 > max) {
+            let error = Error::new(ErrorKind::LineTooLong { line: number, max });
+            return (events, Some(Error { line: Some(number), ..error }));
         }
         match parse_line(line.bytes) {
             Ok(None) => {}
             Ok(Some(event)) => {
-                if bounds.max_events.is_some_and(|max| events.len() >= max) {
-                    return (events, stop(ErrorKind::TraceLineRead(number), "more events than the event limit".into()));
+                if let Some(max) = bounds.max_events.filter(|&max| events.len() >= max) {
+                    let error = Error::new(ErrorKind::TooManyEvents { line: number, max });
+                    return (events, Some(Error { line: Some(number), ..error }));
                 }
                 events.push(EventRecord { line: number, event });
             }
@@ -185,6 +224,8 @@ pub enum ReadError {
     NotRegular,
     /// Longer than the bound (by its metadata, or by what a read returned).
     TooLarge,
+    /// A symlink (or a path) resolving outside the bundle: never opened.
+    Outside,
 }
 
 impl std::fmt::Display for ReadError {
@@ -193,6 +234,7 @@ impl std::fmt::Display for ReadError {
             ReadError::Io(e) => e.fmt(f),
             ReadError::NotRegular => f.write_str("not a regular file"),
             ReadError::TooLarge => f.write_str("larger than the size limit"),
+            ReadError::Outside => f.write_str("resolves outside the bundle"),
         }
     }
 }
@@ -220,6 +262,47 @@ pub fn read_regular(path: &Path, max_bytes: Option<u64>) -> Result<Vec<u8>, Read
     Ok(bytes)
 }
 
+/// Read `trace.jsonl` as [`read_regular`] does, also ending the read inside the first line longer
+/// than `max_line_bytes`: the bytes kept end with more than that many of it, so the line is still
+/// seen as too long, and a multi-gigabyte line (or a sparse file of zeros) is never held.
+pub fn read_log_file(path: &Path, max_bytes: Option<u64>, max_line_bytes: Option<u64>) -> Result<Vec<u8>, ReadError> {
+    let Some(max_line) = max_line_bytes else { return read_regular(path, max_bytes) };
+    let metadata = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if max_bytes.is_some_and(|max| metadata.len() > max) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let mut bytes = Vec::with_capacity(metadata.len().min(64 << 20) as usize);
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut line_start = 0;
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Io(e)),
+        };
+        let scanned = bytes.len();
+        bytes.extend_from_slice(&chunk[..n]);
+        if max_bytes.is_some_and(|max| bytes.len() as u64 > max) {
+            return Err(ReadError::TooLarge);
+        }
+        if let Some(at) = bytes[scanned..].iter().rposition(|&b| b == b'\n') {
+            line_start = scanned + at + 1;
+        }
+        // One byte over for a `\r` the line splitter drops, one more to be over the limit.
+        let keep = max_line.saturating_add(2);
+        if (bytes.len() - line_start) as u64 >= keep {
+            bytes.truncate(line_start + keep as usize);
+            break;
+        }
+    }
+    Ok(bytes)
+}
+
 /// Read a payload file, refusing any path that could leave the bundle directory. `root` is the
 /// bundle directory's canonical path.
 pub fn payload_file(root: &Path, payload: &RawPayloadRef, max_bytes: Option<u64>) -> Result<Vec<u8>, Error> {
@@ -237,7 +320,54 @@ pub fn payload_file(root: &Path, payload: &RawPayloadRef, max_bytes: Option<u64>
         Err(Outside::Parent | Outside::Absolute) => {
             return Err(outside("payload path must stay inside the bundle (no `..`, no absolute path)"))
         }
-        Err(Outside::Symlink) => return Err(outside("payload path resolves outside the bundle (symlink)")),
+        Err(Outside::Symlink) => {
+            return Err(Error::new(ErrorKind::PayloadSymlinkOutside(payload.raw_payload_id.clone()))
+                .with_file(&payload.path)
+                .with_detail("payload path resolves outside the bundle (symlink)"))
+        }
     };
-    read_regular(&target, max_bytes).map_err(|e| open_error(e.to_string()))
+    read_regular(&target, max_bytes).map_err(|e| match e {
+        ReadError::NotRegular => Error::new(ErrorKind::PayloadNotRegular(payload.raw_payload_id.clone()))
+            .with_file(&payload.path)
+            .with_detail(e),
+        ReadError::TooLarge => Error::new(ErrorKind::PayloadTooLarge {
+            id: payload.raw_payload_id.clone(),
+            max: max_bytes.unwrap_or_default(),
+        })
+        .with_file(&payload.path),
+        e => open_error(e.to_string()),
+    })
+}
+
+/// Read `name`, a file at the top of the bundle whose canonical path is `root`: refused unopened
+/// when it resolves outside the bundle or is not a regular file; `max_line_bytes` as
+/// [`read_log_file`].
+pub fn read_top_level(
+    root: &Path,
+    name: &str,
+    max_bytes: Option<u64>,
+    max_line_bytes: Option<u64>,
+) -> Result<Vec<u8>, ReadError> {
+    match resolve_inside(root, Path::new(name)) {
+        Ok(Some(target)) => read_log_file(&target, max_bytes, max_line_bytes),
+        // Missing, or a dangling link: the OS error of the plain path says which.
+        Ok(None) => read_regular(&root.join(name), max_bytes),
+        Err(_) => Err(ReadError::Outside),
+    }
+}
+
+/// The sizes of the regular files under `dir`, from metadata; symlinks count as nothing and are
+/// not followed.
+pub fn tree_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut total = 0u64;
+    for entry in entries.filter_map(Result::ok) {
+        let Ok(metadata) = entry.path().symlink_metadata() else { continue };
+        if metadata.is_dir() {
+            total = total.saturating_add(tree_size(&entry.path()));
+        } else if metadata.is_file() {
+            total = total.saturating_add(metadata.len());
+        }
+    }
+    total
 }

@@ -28,6 +28,18 @@ impl Limits {
     pub const REDUCE: Limits = Limits { max_bundle_bytes: None, max_events: None, ..Limits::CHECK };
 }
 
+impl Limits {
+    /// The bounds the bundle reader applies.
+    pub fn bounds(&self) -> crate::bundle::LogBounds {
+        crate::bundle::LogBounds {
+            max_line_bytes: self.max_line_bytes,
+            max_events: self.max_events,
+            max_payload_bytes: self.max_payload_bytes,
+            max_bundle_bytes: self.max_bundle_bytes,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits::CHECK

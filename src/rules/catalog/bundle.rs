@@ -150,7 +150,22 @@ pub static FILE_UNREADABLE: Rule = Rule {
     retired: false,
 };
 
-pub static BUNDLE_RULES: [&Rule; 10] = [
+pub static TRACE_EMPTY: Rule = Rule {
+    id: "RC1011",
+    slug: "trace-empty",
+    family: Family::Bundle,
+    severity: Severity::Error,
+    title: "trace.jsonl is empty",
+    doc: "The upstream writer creates `trace.jsonl` empty and appends `rollout_started` at once. An \
+          empty log reduces upstream to a graph without threads, which says nothing about the \
+          rollout. It is what a producer leaves when it crashes, or is killed, before its first \
+          event, or when a copy truncated the log. Fix: write `rollout_started` as soon as the \
+          bundle is created, and copy the log whole.",
+    hint: "write rollout_started as soon as the bundle is created",
+    retired: false,
+};
+
+pub static BUNDLE_RULES: [&Rule; 11] = [
     &MANIFEST_MISSING,
     &MANIFEST_NOT_REGULAR,
     &MANIFEST_UNPARSEABLE,
@@ -161,4 +176,5 @@ pub static BUNDLE_RULES: [&Rule; 10] = [
     &TRACE_NOT_REGULAR,
     &FILE_OUTSIDE_BUNDLE,
     &FILE_UNREADABLE,
+    &TRACE_EMPTY,
 ];

@@ -192,6 +192,16 @@ pub fn stream_rule_for(kind: &crate::error::ErrorKind) -> Option<&'static Rule> 
         PayloadOpen(_) => &PAYLOAD_UNREADABLE,
         PayloadParse(_) => &PAYLOAD_NOT_JSON,
         PayloadOutsideBundle(_) => &PAYLOAD_PATH_PARENT,
+        PayloadSymlinkOutside(_) => &PAYLOAD_SYMLINK_ESCAPES,
+        FileOutsideBundle(_) => &FILE_OUTSIDE_BUNDLE,
+        ManifestNotRegular(_) => &MANIFEST_NOT_REGULAR,
+        TraceNotRegular(_) => &TRACE_NOT_REGULAR,
+        PayloadNotRegular(_) => &PAYLOAD_NOT_REGULAR,
+        LineTooLong { .. } => &LINE_TOO_LONG,
+        TooManyEvents { .. } => &TOO_MANY_EVENTS,
+        PayloadTooLarge { .. } => &PAYLOAD_TOO_LARGE,
+        BundleTooLarge { .. } => &BUNDLE_TOO_LARGE,
+        ManifestTooLarge { .. } => &MANIFEST_TOO_LARGE,
         _ => return None,
     })
 }

@@ -155,6 +155,16 @@ pub fn reducer_rule(kind: &ErrorKind) -> Option<&'static Rule> {
         | K::PayloadOpen(_)
         | K::PayloadParse(_)
         | K::PayloadOutsideBundle(_)
+        | K::PayloadSymlinkOutside(_)
+        | K::FileOutsideBundle(_)
+        | K::ManifestNotRegular(_)
+        | K::TraceNotRegular(_)
+        | K::PayloadNotRegular(_)
+        | K::LineTooLong { .. }
+        | K::TooManyEvents { .. }
+        | K::PayloadTooLarge { .. }
+        | K::BundleTooLarge { .. }
+        | K::ManifestTooLarge { .. }
         | K::SummaryCutInsideCharacter(_) => return None,
         K::OtherEvent => &OTHER_EVENT,
         K::Serde(_) => &COLLAB_PAYLOAD_INVALID,

@@ -238,7 +238,51 @@ pub static EVENT_FROM_NEWER_REVISION: Rule = Rule {
     retired: false,
 };
 
-pub static STREAM_RULES: [&Rule; 16] = [
+pub static LINE_HAS_BOM: Rule = Rule {
+    id: "RC2017",
+    slug: "line-has-bom",
+    family: Family::Envelope,
+    severity: Severity::Error,
+    title: "trace.jsonl starts with a UTF-8 byte order mark",
+    doc: "The event log is plain UTF-8 without a byte order mark. JSON does not allow one, so \
+          upstream fails on the first line with `parse trace event line 1` and reduces nothing. A \
+          producer breaks this by writing the log through an editor or an encoder that prepends \
+          `EF BB BF`. Fix: write UTF-8 without a BOM.",
+    hint: "write trace.jsonl as UTF-8 without a byte order mark",
+    retired: false,
+};
+
+pub static CRLF_LINE_ENDING: Rule = Rule {
+    id: "RC2018",
+    slug: "crlf-line-ending",
+    family: Family::Envelope,
+    severity: Severity::Warning,
+    title: "lines of trace.jsonl end in CRLF",
+    doc: "Events are separated by `\\n`. Upstream reads the log as lines and drops a `\\r` before \
+          the newline, so a CRLF log reduces the same, but other readers of the format may keep the \
+          `\\r` and fail. It is reported once per log, at the first such line. A producer breaks \
+          this by writing the log in text mode on Windows, or a copy converts it. Fix: write `\\n` \
+          line endings and copy bundles as binary.",
+    hint: "end lines with \\n only, and copy bundles as binary files",
+    retired: false,
+};
+
+pub static LINE_HAS_NUL: Rule = Rule {
+    id: "RC2019",
+    slug: "line-has-nul",
+    family: Family::Envelope,
+    severity: Severity::Error,
+    title: "a line of trace.jsonl holds a NUL byte",
+    doc: "JSON allows no raw NUL byte, in a string or outside one, so upstream stops at such a line \
+          with `parse trace event line <n>` and reduces nothing after it. NUL bytes are what a file \
+          shows after a crash on a filesystem that extended it before the data was written, or when \
+          a preallocated log was never filled. Fix: append events with complete writes, and escape \
+          NUL in strings as `\\u0000`.",
+    hint: "append whole events; escape NUL as \\u0000",
+    retired: false,
+};
+
+pub static STREAM_RULES: [&Rule; 19] = [
     &LINE_NOT_UTF8,
     &LINE_NOT_EVENT,
     &SEQ_GAP,
@@ -255,4 +299,7 @@ pub static STREAM_RULES: [&Rule; 16] = [
     &ROLLOUT_ENDED_TWICE,
     &EVENT_AFTER_ROLLOUT_ENDED,
     &EVENT_FROM_NEWER_REVISION,
+    &LINE_HAS_BOM,
+    &CRLF_LINE_ENDING,
+    &LINE_HAS_NUL,
 ];

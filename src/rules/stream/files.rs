@@ -2,12 +2,14 @@
 
 use std::path::Path;
 
-use crate::bundle::{read_regular, resolve_inside, Outside, ReadError, RAW_EVENT_LOG_FILE_NAME};
+use crate::bundle::{read_log_file, resolve_inside, tree_size, Outside, ReadError, RAW_EVENT_LOG_FILE_NAME};
 use crate::rules::catalog::{self, Rule};
 use crate::rules::{Limits, Location, Violation};
 
 /// The rules one top-level file of the bundle reports its problems under.
 pub struct FileRules {
+    /// Read as a log: ended inside the first line longer than this.
+    pub max_line_bytes: Option<u64>,
     pub missing: &'static Rule,
     pub not_regular: &'static Rule,
     pub too_large: &'static Rule,
@@ -46,7 +48,7 @@ fn read_refusing(root: &Path, name: &str, max_bytes: Option<u64>, rules: &FileRu
             ))
         }
     };
-    read_regular(&target, max_bytes).map_err(|e| match e {
+    read_log_file(&target, max_bytes, rules.max_line_bytes).map_err(|e| match e {
         ReadError::NotRegular => refuse(rules.not_regular, format!("{name} is not a regular file")),
         ReadError::TooLarge => {
             refuse(rules.too_large, format!("{name} is larger than {} bytes", max_bytes.unwrap_or_default()))
@@ -54,6 +56,7 @@ fn read_refusing(root: &Path, name: &str, max_bytes: Option<u64>, rules: &FileRu
         ReadError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
             refuse(rules.missing, format!("{name} does not exist"))
         }
+        ReadError::Outside => refuse(&catalog::FILE_OUTSIDE_BUNDLE, format!("{name} resolves outside the bundle")),
         ReadError::Io(e) => {
             refuse(&catalog::FILE_UNREADABLE, format!("{name} cannot be read")).with_value(e.to_string())
         }
@@ -63,6 +66,7 @@ fn read_refusing(root: &Path, name: &str, max_bytes: Option<u64>, rules: &FileRu
 /// `trace.jsonl`, bounded by the bundle limit (it can be no larger than the bundle).
 pub fn read_log(root: &Path, limits: &Limits, found: &mut Vec<Violation>) -> Option<Vec<u8>> {
     let rules = FileRules {
+        max_line_bytes: limits.max_line_bytes,
         missing: &catalog::TRACE_MISSING,
         not_regular: &catalog::TRACE_NOT_REGULAR,
         too_large: &catalog::BUNDLE_TOO_LARGE,
@@ -74,7 +78,7 @@ pub fn read_log(root: &Path, limits: &Limits, found: &mut Vec<Violation>) -> Opt
 /// without following symlinks; reports it when not.
 pub fn within_bundle_limit(root: &Path, limits: &Limits, found: &mut Vec<Violation>) -> bool {
     let Some(max) = limits.max_bundle_bytes else { return true };
-    let total = size_of_tree(root);
+    let total = tree_size(root);
     if total <= max {
         return true;
     }
@@ -84,19 +88,4 @@ pub fn within_bundle_limit(root: &Path, limits: &Limits, found: &mut Vec<Violati
         format!("the bundle's files hold {total} bytes, more than the limit of {max}"),
     ));
     false
-}
-
-/// The sizes of the regular files under `dir`; symlinks count as nothing and are not followed.
-fn size_of_tree(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    let mut total = 0u64;
-    for entry in entries.filter_map(Result::ok) {
-        let Ok(metadata) = entry.path().symlink_metadata() else { continue };
-        if metadata.is_dir() {
-            total = total.saturating_add(size_of_tree(&entry.path()));
-        } else if metadata.is_file() {
-            total = total.saturating_add(metadata.len());
-        }
-    }
-    total
 }

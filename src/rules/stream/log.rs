@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use crate::bundle::{log_lines, parse_line, EventRecord, LineError, Manifest, RawPayload};
+use crate::bundle::{
+    log_lines, parse_line, EventRecord, LineError, LogLine, Manifest, RawPayload, RAW_EVENT_LOG_FILE_NAME,
+};
 use crate::revision::{self, Revision};
 use crate::rules::catalog::{self, Rule};
 use crate::rules::{Limits, Location, Violation};
@@ -52,16 +54,40 @@ pub fn check(
     let mut events: Vec<EventRecord> = Vec::new();
     let mut order = Order::default();
     let mut first_line = None;
+    if log.is_empty() {
+        found.push(Violation::new(
+            &catalog::TRACE_EMPTY,
+            Location::file(RAW_EVENT_LOG_FILE_NAME),
+            "trace.jsonl is empty".to_owned(),
+        ));
+    }
+    let mut crlf = None;
     for line in log_lines(log) {
         let at = Location::event(line.number, None);
+        if line.crlf {
+            crlf.get_or_insert((line.number, 0usize)).1 += 1;
+        }
         let mut report = |rule: &'static Rule, message: String| found.push(Violation::new(rule, at.clone(), message));
-        if limits.max_line_bytes.is_some_and(|max| line.bytes.len() as u64 > max) {
+        // A byte order mark or a NUL is named for what it is, not as JSON that does not parse.
+        let odd = if line.number == 1 && line.bytes.starts_with(BOM) {
+            Some((&catalog::LINE_HAS_BOM, "line 1 starts with a UTF-8 byte order mark".to_owned()))
+        } else {
+            let nul = line.bytes.iter().position(|&b| b == 0);
+            nul.map(|at| (&catalog::LINE_HAS_NUL, format!("line {} holds a NUL byte at byte {}", line.number, at + 1)))
+        };
+        if let Some((rule, message)) = odd.filter(|_| !too_long(&line, limits)) {
+            report(rule, message);
+            order.lost_track();
+            first_line.get_or_insert(line.number);
+            continue;
+        }
+        if too_long(&line, limits) {
             report(
                 &catalog::LINE_TOO_LONG,
+                // The read stops inside such a line, so its length is not known.
                 format!(
-                    "line {} holds {} bytes, more than the limit of {}",
+                    "line {} is longer than the limit of {} bytes",
                     line.number,
-                    line.bytes.len(),
                     limits.max_line_bytes.unwrap_or_default()
                 ),
             );
@@ -109,7 +135,20 @@ pub fn check(
         }
     }
     order.finish(&events, found);
+    if let Some((line, count)) = crlf {
+        found.push(Violation::new(
+            &catalog::CRLF_LINE_ENDING,
+            Location::event(line, None),
+            format!("{count} line(s) end in CRLF, the first is line {line}"),
+        ));
+    }
     events
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn too_long(line: &LogLine<'_>, limits: &Limits) -> bool {
+    limits.max_line_bytes.is_some_and(|max| line.bytes.len() as u64 > max)
 }
 
 /// Why a UTF-8 line is not an event: cut off at the end of the log, an unknown type, or anything

@@ -24,6 +24,7 @@ const FIELDS: [(&str, bool); 7] = [
 /// The manifest, when it could be read and deserialized as upstream does.
 pub fn read(root: &Path, limits: &Limits, found: &mut Vec<Violation>) -> Option<Manifest> {
     let rules = FileRules {
+        max_line_bytes: None,
         missing: &catalog::MANIFEST_MISSING,
         not_regular: &catalog::MANIFEST_NOT_REGULAR,
         too_large: &catalog::MANIFEST_TOO_LARGE,

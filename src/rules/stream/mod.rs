@@ -13,7 +13,7 @@ mod payloads;
 use std::path::Path;
 
 use super::{Limits, Violation};
-use crate::bundle::{bundle_root, Bundle, LogBounds};
+use crate::bundle::{bundle_root, Bundle};
 use crate::revision::Revision;
 
 /// What the stream pass found, and the bundle to reduce when the files could be read at all.
@@ -43,11 +43,7 @@ pub fn check_as(dir: &Path, limits: &Limits, revision: &'static Revision) -> Str
     let events = log::check(&log, manifest.as_ref(), limits, revision, &mut found);
     payloads::check(&root, &events, limits, &mut found);
     lifecycle::check(&events, &mut found);
-    let bounds = LogBounds {
-        max_line_bytes: limits.max_line_bytes,
-        max_events: limits.max_events,
-        max_payload_bytes: limits.max_payload_bytes,
-    };
+    let bounds = limits.bounds();
     // The same primitives as `Bundle::read_dir`, on the bytes already read: one reader, one read.
     let bundle = manifest.map(|manifest| Bundle::from_log(manifest, &log, dir, bounds));
     StreamCheck { violations: found, bundle }

@@ -221,6 +221,9 @@ fn file_problem(root: &Path, path: &str, limits: &Limits) -> FileProblem {
             let max = limits.max_payload_bytes.unwrap_or_default();
             return Some((&catalog::PAYLOAD_TOO_LARGE, format!("is larger than {max} bytes"), None));
         }
+        Err(ReadError::Outside) => {
+            return Some((&catalog::PAYLOAD_SYMLINK_ESCAPES, "resolves outside the bundle".into(), None))
+        }
         Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             return Some((&catalog::PAYLOAD_MISSING, "does not exist".into(), None))
         }

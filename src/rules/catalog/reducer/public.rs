@@ -39,6 +39,16 @@ pub fn public_message(kind: &ErrorKind) -> String {
         | K::PayloadOpen(_)
         | K::PayloadParse(_)
         | K::PayloadOutsideBundle(_)
+        | K::PayloadSymlinkOutside(_)
+        | K::FileOutsideBundle(_)
+        | K::ManifestNotRegular(_)
+        | K::TraceNotRegular(_)
+        | K::PayloadNotRegular(_)
+        | K::LineTooLong { .. }
+        | K::TooManyEvents { .. }
+        | K::PayloadTooLarge { .. }
+        | K::BundleTooLarge { .. }
+        | K::ManifestTooLarge { .. }
         | K::SummaryCutInsideCharacter(_)
         | K::OtherEvent
         | K::DuplicateThreadStart(_)

@@ -117,6 +117,16 @@ fn every_kind() -> Vec<K> {
         K::EdgeEndpointConflict(s("edge:tool:call")),
         K::NonSpawnFallback(s("edge:tool:call")),
         K::PayloadOutsideBundle(s("raw_payload:1")),
+        K::PayloadSymlinkOutside(s("raw_payload:1")),
+        K::FileOutsideBundle(s("/b/manifest.json")),
+        K::ManifestNotRegular(s("/b/manifest.json")),
+        K::TraceNotRegular(s("/b/trace.jsonl")),
+        K::PayloadNotRegular(s("raw_payload:1")),
+        K::LineTooLong { line: 2, max: 16 },
+        K::TooManyEvents { line: 2, max: 1 },
+        K::PayloadTooLarge { id: s("raw_payload:1"), max: 16 },
+        K::BundleTooLarge { max: 16 },
+        K::ManifestTooLarge { path: s("/b/manifest.json"), max: 16 },
     ]
 }
 
@@ -137,7 +147,7 @@ fn every_reducer_rule_is_the_rule_of_exactly_one_error() {
             None => others += 1,
         }
     }
-    assert_eq!(others, 9, "the stream families' eight kinds and the hazard family's one");
+    assert_eq!(others, 19, "the stream and limit families' eighteen kinds and the hazard family's one");
     for rule in REDUCER_RULES {
         let from = sources.remove(rule.id).unwrap_or_default();
         assert_eq!(from.len(), 1, "{} ({}) is the rule of {from:?}", rule.id, rule.slug);

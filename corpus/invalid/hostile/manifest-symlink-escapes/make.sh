@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds the bundle at $1/bundle (git cannot store it); anything else goes beside it in $1.
+source "$(dirname "$0")/../common.sh"
+out=$1
+valid_bundle "$out/bundle"
+mkfifo "$out/outside"
+ln -sf "$out/outside" "$out/bundle/manifest.json"

@@ -1,0 +1,106 @@
+//! One containment rule for every command, shown by the files the binary opens: run under
+//! `strace`, `reduce` and `check` attempt no open of any path under the test's temp root that lies
+//! outside the bundle, though its payloads, manifest and log link to files beside it. The bundle is
+//! also reached through a symlinked directory, which is resolved once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const VALID: &str = "corpus/valid/cancelled_inference";
+
+fn strace_available() -> bool {
+    Command::new("strace").arg("-V").output().is_ok_and(|o| o.status.success())
+}
+
+fn copy_valid(to: &Path) {
+    let from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(VALID);
+    std::fs::create_dir_all(to.join("payloads")).unwrap();
+    for name in ["manifest.json", "trace.jsonl"] {
+        std::fs::copy(from.join(name), to.join(name)).unwrap();
+    }
+    for entry in std::fs::read_dir(from.join("payloads")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join("payloads").join(entry.file_name())).unwrap();
+    }
+}
+
+/// `<root>/bundle` whose payload 1 links to a readable copy beside the bundle (`<root>/outside`),
+/// and `<root>/other` a second bundle whose manifest and log link out of it too.
+fn hostile_tree(root: &Path) {
+    let bundle = root.join("bundle");
+    copy_valid(&bundle);
+    std::fs::create_dir_all(root.join("outside")).unwrap();
+    for name in ["payloads/1.json", "manifest.json", "trace.jsonl"] {
+        let target = root.join("outside").join(name.replace('/', "_"));
+        std::fs::copy(bundle.join(name), &target).unwrap();
+        if name.starts_with("payloads") {
+            std::fs::remove_file(bundle.join(name)).unwrap();
+            std::os::unix::fs::symlink(&target, bundle.join(name)).unwrap();
+        }
+    }
+    let other = root.join("other");
+    copy_valid(&other);
+    for name in ["manifest.json", "trace.jsonl"] {
+        std::fs::remove_file(other.join(name)).unwrap();
+        std::os::unix::fs::symlink(root.join("outside").join(name), other.join(name)).unwrap();
+    }
+    std::os::unix::fs::symlink(&bundle, root.join("link")).unwrap();
+}
+
+/// The paths of every open/openat/openat2 the command attempted, as strace logged them.
+fn opened(root: &Path, args: &[&std::ffi::OsStr]) -> (i32, Vec<PathBuf>) {
+    let log = root.join("strace.log");
+    let status = Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=open,openat,openat2", "-o"])
+        .arg(&log)
+        .arg(env!("CARGO_BIN_EXE_rollout-conformance"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    let paths = text
+        .lines()
+        .filter_map(|line| line.split_once("\"").and_then(|(_, rest)| rest.split_once('"')).map(|(path, _)| path))
+        .map(PathBuf::from)
+        .collect();
+    (status.code().unwrap_or(-1), paths)
+}
+
+#[test]
+fn reduce_and_check_open_nothing_outside_the_bundle() {
+    if !strace_available() {
+        // CI installs strace (.ci/run); only a user's machine without it skips.
+        assert!(std::env::var_os("CI").is_none(), "strace is missing");
+        eprintln!("SKIPPED: strace not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    hostile_tree(&root);
+    let state = root.join("bundle/state.json");
+    let (bundle, link, other) = (root.join("bundle"), root.join("link"), root.join("other"));
+    let runs = [
+        ("reduce", "reduce", &bundle, &bundle, 2),
+        ("reduce via link", "reduce", &link, &bundle, 2),
+        ("reduce other", "reduce", &other, &other, 2),
+        ("check", "check", &bundle, &bundle, 1),
+        ("check other", "check", &other, &other, 1),
+    ];
+    for (name, command, given, bundle, code) in runs {
+        let (got, paths) = opened(&root, &[command.as_ref(), given.as_os_str()]);
+        assert_eq!(got, code, "{name} exit code");
+        // `other` is refused before anything is opened; `bundle` shows strace sees the opens.
+        if bundle.ends_with("bundle") {
+            assert!(paths.iter().any(|p| p.starts_with(bundle)), "{name}: strace saw no open in the bundle");
+        }
+        let outside: Vec<&PathBuf> =
+            paths.iter().filter(|p| p.is_absolute() && p.starts_with(&root) && !p.starts_with(bundle)).collect();
+        assert!(outside.is_empty(), "{name} opened outside the bundle: {outside:?}");
+        let relative: Vec<&PathBuf> = paths.iter().filter(|p| p.is_relative()).collect();
+        assert!(relative.is_empty(), "{name} opened relative paths (resolve them against the bundle): {relative:?}");
+    }
+    assert!(!state.exists(), "reduce failed, so it wrote no state.json");
+}
