@@ -68,18 +68,8 @@ pub struct CheckArgs {
     /// prompts and code: for local debugging only.
     #[arg(long)]
     show_values: bool,
-    /// Largest line of trace.jsonl, in bytes.
-    #[arg(long, value_name = "BYTES")]
-    max_line_bytes: Option<u64>,
-    /// Largest payload file, in bytes.
-    #[arg(long, value_name = "BYTES")]
-    max_payload_bytes: Option<u64>,
-    /// Largest bundle (all its files), in bytes.
-    #[arg(long, value_name = "BYTES")]
-    max_bundle_bytes: Option<u64>,
-    /// Most events in one trace.jsonl.
-    #[arg(long, value_name = "N")]
-    max_events: Option<usize>,
+    #[command(flatten)]
+    limits: super::LimitArgs,
     #[command(flatten)]
     revision: super::RevisionArg,
 }
@@ -111,10 +101,10 @@ fn config(args: &CheckArgs) -> Result<CheckConfig, String> {
         allow: args.allow.clone(),
         warn: args.warn.clone(),
         deny: args.deny.clone(),
-        max_line_bytes: args.max_line_bytes,
-        max_payload_bytes: args.max_payload_bytes,
-        max_bundle_bytes: args.max_bundle_bytes,
-        max_events: args.max_events,
+        max_line_bytes: args.limits.max_line_bytes,
+        max_payload_bytes: args.limits.max_payload_bytes,
+        max_bundle_bytes: args.limits.max_bundle_bytes,
+        max_events: args.limits.max_events,
         revision: args.revision.revision.map(|revision| revision.name.to_owned()),
     })?;
     Ok(config)

@@ -49,6 +49,35 @@ enum Command {
     Revisions,
 }
 
+/// The reading limits, shared by `check` and `reduce`; each command has its own defaults.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct LimitArgs {
+    /// Largest line of trace.jsonl (and manifest.json), in bytes [default: 16 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_line_bytes: Option<u64>,
+    /// Largest payload file, in bytes [default: 256 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_payload_bytes: Option<u64>,
+    /// Largest bundle (all its files), in bytes [default: 16 GiB for check, none for reduce].
+    #[arg(long, value_name = "BYTES")]
+    pub max_bundle_bytes: Option<u64>,
+    /// Most events in one trace.jsonl [default: 10,000,000 for check, none for reduce].
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<usize>,
+}
+
+impl LimitArgs {
+    /// `defaults`, with each limit given on the command line in its place.
+    pub fn over(&self, defaults: crate::rules::Limits) -> crate::rules::Limits {
+        crate::rules::Limits {
+            max_line_bytes: self.max_line_bytes.or(defaults.max_line_bytes),
+            max_payload_bytes: self.max_payload_bytes.or(defaults.max_payload_bytes),
+            max_bundle_bytes: self.max_bundle_bytes.or(defaults.max_bundle_bytes),
+            max_events: self.max_events.or(defaults.max_events),
+        }
+    }
+}
+
 /// `--revision NAME`, shared by every command that reduces.
 #[derive(Args, Clone, Copy, Debug)]
 pub struct RevisionArg {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{print_error, RevisionArg, EXIT_ERROR};
+use super::{print_error, LimitArgs, RevisionArg, EXIT_ERROR};
 use crate::bundle::{Bundle, REDUCED_STATE_FILE_NAME};
 use crate::reducer::{replay_with, ReplayOptions};
 use crate::rules::{catalog, Limits};
@@ -23,45 +23,24 @@ pub struct ReduceArgs {
     stdout: bool,
     #[command(flatten)]
     revision: RevisionArg,
-    /// Largest line of trace.jsonl (and manifest.json), in bytes [default: 16 MiB].
-    #[arg(long, value_name = "BYTES")]
-    max_line_bytes: Option<u64>,
-    /// Largest payload file, in bytes [default: 256 MiB].
-    #[arg(long, value_name = "BYTES")]
-    max_payload_bytes: Option<u64>,
-    /// Largest bundle (all its files), in bytes [default: no limit].
-    #[arg(long, value_name = "BYTES")]
-    max_bundle_bytes: Option<u64>,
-    /// Most events in one trace.jsonl [default: no limit].
-    #[arg(long, value_name = "N")]
-    max_events: Option<usize>,
-}
-
-impl ReduceArgs {
-    fn limits(&self) -> Limits {
-        let defaults = Limits::REDUCE;
-        Limits {
-            max_line_bytes: self.max_line_bytes.or(defaults.max_line_bytes),
-            max_payload_bytes: self.max_payload_bytes.or(defaults.max_payload_bytes),
-            max_bundle_bytes: self.max_bundle_bytes.or(defaults.max_bundle_bytes),
-            max_events: self.max_events.or(defaults.max_events),
-        }
-    }
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 pub fn run(args: ReduceArgs) -> ExitCode {
     let options = ReplayOptions::revision(args.revision.or_default());
-    let replayed =
-        match Bundle::read_dir_bounded(&args.bundle, args.limits().bounds()).and_then(|b| replay_with(&b, &options)) {
-            Ok(replayed) => replayed,
-            Err(error) => {
-                print_error(&error);
-                // The rule last: upstream's message stays the first line.
-                let rule = catalog::rule_for(&error.kind);
-                eprintln!("  rule: {} {}", rule.id, rule.slug);
-                return ExitCode::from(EXIT_ERROR);
-            }
-        };
+    let replayed = match Bundle::read_dir_bounded(&args.bundle, args.limits.over(Limits::REDUCE).bounds())
+        .and_then(|b| replay_with(&b, &options))
+    {
+        Ok(replayed) => replayed,
+        Err(error) => {
+            print_error(&error);
+            // The rule last: upstream's message stays the first line.
+            let rule = catalog::rule_for(&error.kind);
+            eprintln!("  rule: {} {}", rule.id, rule.slug);
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
     let state = replayed.trace.to_state_json();
     if args.stdout {
         let mut out = std::io::stdout().lock();
