@@ -12,6 +12,8 @@ mod index;
 mod inference;
 mod leftovers;
 mod planted;
+#[doc(hidden)]
+pub mod probe;
 mod terminal;
 mod thread;
 mod timing;
@@ -277,7 +279,13 @@ impl Replay<'_> {
     }
 
     fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
-        self.bundle.payload_json(payload)
+        if !probe::on() {
+            return self.bundle.payload_json(payload);
+        }
+        let started = std::time::Instant::now();
+        let value = self.bundle.payload_json(payload);
+        probe::record(&payload.path, started.elapsed());
+        value
     }
 
     /// A thread's snapshot, taken out rather than copied: a request replaces it afterwards, a
