@@ -19,7 +19,9 @@ mod thread;
 mod timing;
 mod tool;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
 pub use leftovers::{
@@ -96,11 +98,11 @@ pub fn replay_with(bundle: &Bundle, options: &ReplayOptions) -> Result<Replayed,
         trace,
         next_item: 1,
         next_operation: 1,
-        snapshots: HashMap::new(),
-        pending_compaction_replacements: HashMap::new(),
-        runtime_cells: HashMap::new(),
+        snapshots: HashMap::default(),
+        pending_compaction_replacements: HashMap::default(),
+        runtime_cells: HashMap::default(),
         pending_code_cell_starts: BTreeMap::new(),
-        pending_code_cell_lifecycle: HashMap::new(),
+        pending_code_cell_lifecycle: HashMap::default(),
         pending_edges: PendingEdges::default(),
         index: Index::default(),
         bugs,
