@@ -261,6 +261,23 @@ impl Replay<'_> {
     }
 }
 
+/// For `cargo bench` only: reconcile `requests` in turn as full requests of one thread, each
+/// against the snapshot the previous one left, as a growing conversation does. Returns the number
+/// of items stored.
+#[doc(hidden)]
+pub fn reconcile_full_requests(
+    bundle: &crate::bundle::Bundle,
+    requests: &[Vec<NormalizedItem>],
+) -> Result<usize, Error> {
+    let mut replay = Replay::new(bundle, &crate::reducer::ReplayOptions::default());
+    let mut snapshot = Vec::new();
+    for items in requests {
+        let pass = Pass::new("thread", "turn", 0, Mode::FullSnapshot, &snapshot, 0);
+        snapshot = replay.reconcile(pass, items.clone())?;
+    }
+    Ok(replay.trace.conversation_items.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
