@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
+mod phases;
+use phases::Phases;
+
 use super::{print_error, EXIT_ERROR};
 use crate::bundle::Bundle;
 use crate::error::Error;
@@ -24,7 +27,11 @@ For each size, one valid scenario of about that many events is generated (as `ge
 does) and reduced --repeat times in memory (`replay` on the in-memory bundle) and from disk
 (`replay_dir` on a copy written to the system temp directory, page cache warm); the fastest run
 counts. The table shows each size's time and the ratios to the previous size: when the sizes
-double, linear scaling reads as time ratios near 2. The closing lines fit time ~ events^k over
+double, linear scaling reads as time ratios near 2. A second table splits the disk run of `reduce`
+into phases (event parse, payload read+parse, reduction, serialization to a sink) with the
+throughputs and the peak resident memory (VmHWM) of that run; --floor adds the floor (read and
+parse every line and every payload the reducer read, serialize the final state to a sink) and
+reduce time ÷ floor time. The closing lines fit time ~ events^k over
 all sizes by least squares on the logarithms (k near 1 is linear). Absolute times depend on the machine, its load and
 the build profile; compare the ratios, in a release build.
 
@@ -49,6 +56,9 @@ pub struct BenchArgs {
     /// Runs per size and mode; the fastest counts.
     #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     repeat: u32,
+    /// Also measure the JSON floor on each bundle and print reduce time ÷ floor time.
+    #[arg(long)]
+    floor: bool,
     /// Generate and reduce under this revision.
     #[command(flatten)]
     revision: super::RevisionArg,
@@ -59,6 +69,7 @@ struct Row {
     events: usize,
     memory: Duration,
     disk: Duration,
+    phases: Phases,
 }
 
 pub fn run(args: BenchArgs) -> ExitCode {
@@ -71,7 +82,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
         if terminal {
             eprintln!("measuring about {target} events ...");
         }
-        match measure(target as usize, args.seed, args.repeat, args.revision.or_default()) {
+        match measure(target as usize, args.seed, args.repeat, args.floor, args.revision.or_default()) {
             Ok(row) => rows.push(row),
             Err(BenchError::Io(message)) => {
                 eprintln!("error: {message}");
@@ -85,10 +96,11 @@ pub fn run(args: BenchArgs) -> ExitCode {
         }
     }
     print!("{}", table(&rows));
+    print!("{}", phases::table(rows.iter().map(|row| (row.events, &row.phases))));
     ExitCode::SUCCESS
 }
 
-enum BenchError {
+pub(super) enum BenchError {
     Io(String),
     Reduce(Error),
 }
@@ -103,7 +115,7 @@ fn fastest(repeat: u32, mut run: impl FnMut() -> Result<(), Error>) -> Result<Du
     Ok(best)
 }
 
-fn measure(target: usize, seed: u64, repeat: u32, revision: &'static Revision) -> Result<Row, BenchError> {
+fn measure(target: usize, seed: u64, repeat: u32, floor: bool, revision: &'static Revision) -> Result<Row, BenchError> {
     let options = ReplayOptions::revision(revision);
     let emitted = emit_as(&scenario_with_events(target, seed), revision);
     let bundle: Bundle = emitted.bundle(&emitted.causal_order());
@@ -115,8 +127,10 @@ fn measure(target: usize, seed: u64, repeat: u32, revision: &'static Revision) -
     let written = bundle.write_dir(&dir).map_err(|e| BenchError::Io(format!("write {}: {e}", dir.display())));
     drop(bundle);
     let disk = written.and_then(|()| fastest(repeat, || replay_dir_with(&dir, &options).map(drop)));
+    let phases = disk.and_then(|disk| Ok((disk, phases::measure(&dir, repeat, floor, &options)?)));
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(Row { events, memory, disk: disk? })
+    let (disk, phases) = phases?;
+    Ok(Row { events, memory, disk, phases })
 }
 
 /// A fresh directory under the system temp dir, unique to this process and size.

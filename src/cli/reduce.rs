@@ -1,6 +1,6 @@
 //! `reduce`: write state.json as upstream does.
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -41,10 +41,15 @@ pub fn run(args: ReduceArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let state = replayed.trace.to_state_json();
+    let trace = replayed.trace;
+    let write_state = |out: &mut dyn Write| -> std::io::Result<()> {
+        let mut out = BufWriter::with_capacity(1 << 16, out);
+        trace.write_state_json(&mut out)?;
+        out.flush()
+    };
     if args.stdout {
         let mut out = std::io::stdout().lock();
-        return match writeln!(out, "{state}") {
+        return match write_state(&mut out).and_then(|()| writeln!(out)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(e) => {
@@ -54,7 +59,7 @@ pub fn run(args: ReduceArgs) -> ExitCode {
         };
     }
     let path = args.output.unwrap_or_else(|| args.bundle.join(REDUCED_STATE_FILE_NAME));
-    if let Err(e) = write_replacing(&path, state.as_bytes()) {
+    if let Err(e) = write_replacing(&path, write_state) {
         eprintln!("error: write {}: {e}", path.display());
         return ExitCode::from(EXIT_ERROR);
     }
@@ -66,12 +71,12 @@ pub fn run(args: ReduceArgs) -> ExitCode {
 /// symlink at `path` is replaced, never followed out of the bundle. The file gets the mode a plain
 /// write would give it (an existing file's, else 0666 less the umask). A FIFO or device at `path`
 /// is written to, not replaced.
-fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_replacing(path: &Path, write: impl Fn(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let existing = std::fs::symlink_metadata(path).ok();
     if let Some(meta) = &existing {
         let kind = meta.file_type();
         if !kind.is_file() && !kind.is_symlink() && !kind.is_dir() {
-            return std::fs::write(path, bytes);
+            return write(&mut std::fs::File::create(path)?);
         }
     }
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -85,7 +90,7 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(meta) = existing.filter(|meta| meta.is_file()) {
         file.as_file().set_permissions(meta.permissions())?;
     }
-    file.write_all(bytes)?;
+    write(file.as_file_mut())?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -72,6 +72,12 @@ impl RolloutTrace {
     pub fn to_state_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("the reduced model always serializes")
     }
+
+    /// The same bytes as [`Self::to_state_json`], written as they are produced: a large state
+    /// never exists twice in memory.
+    pub fn write_state_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(out, self).map_err(std::io::Error::from)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,10 @@
 //! Upstream finds things by iterating its maps; each index here reproduces that iteration order:
 //! `BTreeSet<String>` for "first/last in lexicographic id order", `Vec` for list order.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+// Ids are short strings hashed millions of times; SipHash's flooding defence buys nothing here.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::model::ConversationItemKind;
 

@@ -7,17 +7,22 @@
 mod agents;
 mod code_cell;
 mod compaction;
-mod conversation;
+#[doc(hidden)]
+pub mod conversation;
 mod index;
 mod inference;
 mod leftovers;
 mod planted;
+#[doc(hidden)]
+pub mod probe;
 mod terminal;
 mod thread;
 mod timing;
 mod tool;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
 pub use leftovers::{
@@ -81,34 +86,12 @@ impl ReplayOptions {
 
 /// Replay a bundle under `options.revision`.
 pub fn replay_with(bundle: &Bundle, options: &ReplayOptions) -> Result<Replayed, Error> {
-    let (revision, bugs) = (options.revision, options.bugs);
-    let manifest = &bundle.manifest;
-    let trace = RolloutTrace::new(
-        manifest.trace_id.clone(),
-        manifest.rollout_id.clone(),
-        manifest.root_thread_id.clone(),
-        manifest.started_at_unix_ms,
-    );
-    let mut replay = Replay {
-        bundle,
-        trace,
-        next_item: 1,
-        next_operation: 1,
-        snapshots: HashMap::new(),
-        pending_compaction_replacements: HashMap::new(),
-        runtime_cells: HashMap::new(),
-        pending_code_cell_starts: BTreeMap::new(),
-        pending_code_cell_lifecycle: HashMap::new(),
-        pending_edges: PendingEdges::default(),
-        index: Index::default(),
-        bugs,
-        revision,
-    };
+    let mut replay = Replay::new(bundle, options);
     for record in &bundle.events {
         replay.event(record.line, &record.event).map_err(|e| e.at_event(record.line, record.event.seq))?;
     }
     if let Some(stop) = &bundle.stop {
-        return Err(timing::stop_as_read_by(stop, revision));
+        return Err(timing::stop_as_read_by(stop, options.revision));
     }
     replay.finish()
 }
@@ -155,6 +138,35 @@ struct Replay<'b> {
     bugs: PlantedBugs,
     /// Read through its bool switches only: no per-event comparison of names.
     revision: &'static Revision,
+}
+
+impl<'b> Replay<'b> {
+    /// An empty replay of `bundle`: the trace as its manifest starts it, nothing queued.
+    pub(super) fn new(bundle: &'b Bundle, options: &ReplayOptions) -> Self {
+        let (revision, bugs) = (options.revision, options.bugs);
+        let manifest = &bundle.manifest;
+        let trace = RolloutTrace::new(
+            manifest.trace_id.clone(),
+            manifest.rollout_id.clone(),
+            manifest.root_thread_id.clone(),
+            manifest.started_at_unix_ms,
+        );
+        Replay {
+            bundle,
+            trace,
+            next_item: 1,
+            next_operation: 1,
+            snapshots: HashMap::default(),
+            pending_compaction_replacements: HashMap::default(),
+            runtime_cells: HashMap::default(),
+            pending_code_cell_starts: BTreeMap::new(),
+            pending_code_cell_lifecycle: HashMap::default(),
+            pending_edges: PendingEdges::default(),
+            index: Index::default(),
+            bugs,
+            revision,
+        }
+    }
 }
 
 impl Replay<'_> {
@@ -277,7 +289,13 @@ impl Replay<'_> {
     }
 
     fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
-        self.bundle.payload_json(payload)
+        if !probe::on() {
+            return self.bundle.payload_json(payload);
+        }
+        let started = std::time::Instant::now();
+        let value = self.bundle.payload_json(payload);
+        probe::record(&payload.path, started.elapsed());
+        value
     }
 
     /// A thread's snapshot, taken out rather than copied: a request replaces it afterwards, a

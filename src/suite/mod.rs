@@ -55,6 +55,14 @@ impl Reducer for ReferenceReducer {
     }
 }
 
+/// The default [`SuiteConfig::read_back_every`].
+pub const READ_BACK_EVERY: u32 = 16;
+
+/// Whether case number `case` (0-based) reads its bundle back from disk.
+fn reads_back(case: u64, every: u32, shrinking: bool) -> bool {
+    shrinking || case.is_multiple_of(u64::from(every.max(1)))
+}
+
 /// How much to generate, from which seed, and where failures go.
 #[derive(Debug, Clone)]
 pub struct SuiteConfig {
@@ -68,6 +76,10 @@ pub struct SuiteConfig {
     /// The format revision the generated streams are written in (the reducer under test must
     /// follow the same one).
     pub revision: &'static Revision,
+    /// The disk-vs-memory determinism check runs on the first case, every this many cases, and
+    /// on every case while a failure is shrunk or rechecked (1: every case). Writing each bundle
+    /// to disk was two thirds of a case's time; the memory-only checks run on every case.
+    pub read_back_every: u32,
 }
 
 impl SuiteConfig {
@@ -81,6 +93,7 @@ impl SuiteConfig {
             max_shrink_iters: 4096,
             persist: None,
             revision: Revision::default_revision(),
+            read_back_every: READ_BACK_EVERY,
         }
     }
 }
@@ -138,14 +151,16 @@ impl FailedCase {
     }
 }
 
-/// Check one case: the stream properties, then one mutation of it.
+/// Check one case: the stream properties, then one mutation of it. `read_back` as in
+/// [`properties::check_stream`].
 pub fn check_case(
     reducer: &dyn Reducer,
     emitted: &Emitted,
     order: &[usize],
     pick: &prop::sample::Index,
+    read_back: bool,
 ) -> Result<(), Box<FailedCase>> {
-    properties::check_stream(reducer, emitted, order)
+    properties::check_stream(reducer, emitted, order, read_back)
         .map_err(|violation| FailedCase::stream(violation, emitted, order))?;
     let kinds = applicable(emitted);
     if !kinds.is_empty() {
@@ -173,13 +188,15 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
     let mut runner = TestRunner::new_with_rng(proptest_config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     let coverage = RefCell::new(Coverage::default());
     let shrinking = RefCell::new(false);
+    let case = std::cell::Cell::new(0u64);
     let result = runner.run(&case_strategy(config.size), |(scenario, choices, pick)| {
         let emitted = emit_as(&scenario, config.revision);
         let order = emitted.reordered(&choices);
         if !*shrinking.borrow() {
             coverage.borrow_mut().record(&paths(&emitted, &order));
         }
-        check_case(reducer, &emitted, &order, &pick).map_err(|failed| {
+        let read_back = reads_back(case.replace(case.get() + 1), config.read_back_every, *shrinking.borrow());
+        check_case(reducer, &emitted, &order, &pick, read_back).map_err(|failed| {
             *shrinking.borrow_mut() = true;
             TestCaseError::fail(failed.violation.to_string())
         })
@@ -194,7 +211,7 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
         Err(TestError::Fail(_, (scenario, choices, pick))) => {
             let emitted = emit_as(&scenario, config.revision);
             let order = emitted.reordered(&choices);
-            let failed = match check_case(reducer, &emitted, &order, &pick) {
+            let failed = match check_case(reducer, &emitted, &order, &pick, true) {
                 Err(failed) => failed,
                 // A reducer that fails only sometimes is a determinism failure in itself.
                 Ok(()) => FailedCase::stream(
@@ -211,4 +228,18 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
         }
     };
     SuiteReport { reducer: reducer.name().to_owned(), cases: config.cases, coverage: coverage.into_inner(), failure }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reads_back;
+
+    #[test]
+    fn the_first_case_every_nth_and_every_shrink_step_read_back_from_disk() {
+        let sampled: Vec<u64> = (0..40).filter(|&case| reads_back(case, 16, false)).collect();
+        assert_eq!(sampled, [0, 16, 32]);
+        assert!((0..40).all(|case| reads_back(case, 16, true)));
+        assert!((0..40).all(|case| reads_back(case, 1, false)));
+        assert!(reads_back(0, 0, false), "0 means every case, not none");
+    }
 }

@@ -1,6 +1,8 @@
 //! The pending-edge queue and the lookups that resolve it in linear time.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::{Error, ErrorKind};
 use crate::model::{InteractionEdge, InteractionEdgeKind, TraceAnchor};

@@ -4,6 +4,8 @@
 pub mod normalize;
 mod reconcile;
 
+#[doc(hidden)]
+pub use reconcile::reconcile_full_requests;
 pub use reconcile::{Mode, Pass};
 
 use super::Replay;

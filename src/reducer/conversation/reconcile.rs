@@ -1,6 +1,6 @@
 //! Reconcile passes (§D.4.2–§D.4.3): reuse a stored item or create one, then link it.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::normalize::NormalizedItem;
 use crate::error::{Error, ErrorKind};
@@ -48,36 +48,52 @@ impl<'a> Pass<'a> {
     }
 }
 
-/// A key such that two items match (§D.4.2) exactly when their keys are equal.
+/// A hash such that two items that match (§D.4.2) hash alike; a bucket is confirmed with
+/// [`matches`]. Hashing the fields beats formatting a key string with `{:?}` on every search.
 ///
 /// Matching compares role, channel, kind, call id, agent routing and the body, with JSON parts
 /// compared by summary only. Reasoning with encrypted content matches on its first encoded part
-/// alone; the merge never changes that part, so the key of a stored item is stable.
-pub fn match_key(item: &NormalizedItem) -> String {
-    let header = (&item.role, &item.channel, &item.kind, &item.call_id, &item.agent_message);
-    let first_encoded = item.parts.iter().find(|part| matches!(part, Part::Encoded { .. }));
-    match (item.kind, first_encoded) {
-        (Kind::Reasoning, Some(encoded)) => format!("{header:?}|encoded|{encoded:?}"),
+/// alone; the merge never changes that part, so the hash of a stored item is stable.
+pub fn match_hash(item: &NormalizedItem) -> u64 {
+    hash_fields(item.role, item.channel, item.kind, &item.call_id, &item.agent_message, &item.parts)
+}
+
+fn stored_hash(item: &ConversationItem) -> u64 {
+    hash_fields(item.role, item.channel, item.kind, &item.call_id, &item.agent_message, &item.body.parts)
+}
+
+fn hash_fields(
+    role: crate::model::ConversationRole,
+    channel: Option<crate::model::ConversationChannel>,
+    kind: Kind,
+    call_id: &Option<String>,
+    agent_message: &Option<crate::model::AgentMessageRoute>,
+    parts: &[Part],
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    (role, channel, kind, call_id, agent_message).hash(&mut hasher);
+    match (kind, first_encoded(parts)) {
+        (Kind::Reasoning, Some(encoded)) => (0u8, encoded).hash(&mut hasher),
         _ => {
-            let body: Vec<String> = item
-                .parts
-                .iter()
-                .map(|part| match part {
-                    Part::Json { summary, .. } => format!("Json({summary:?})"),
-                    other => format!("{other:?}"),
-                })
-                .collect();
-            format!("{header:?}|body|{body:?}")
+            1u8.hash(&mut hasher);
+            parts.len().hash(&mut hasher);
+            for part in parts {
+                match part {
+                    Part::Json { summary, .. } => ("json", summary).hash(&mut hasher),
+                    other => other.hash(&mut hasher),
+                }
+            }
         }
     }
+    hasher.finish()
 }
 
 fn first_encoded(parts: &[Part]) -> Option<&Part> {
     parts.iter().find(|part| matches!(part, Part::Encoded { .. }))
 }
 
-/// Whether a stored item matches a normalized one (§D.4.2); equal to comparing [`match_key`]s,
-/// without building them.
+/// Whether a stored item matches a normalized one (§D.4.2), field by field.
 fn matches(stored: &ConversationItem, item: &NormalizedItem) -> bool {
     let same_header = stored.role == item.role
         && stored.channel == item.channel
@@ -89,17 +105,6 @@ fn matches(stored: &ConversationItem, item: &NormalizedItem) -> bool {
             (Kind::Reasoning, Some(encoded)) => first_encoded(&stored.body.parts) == Some(encoded),
             _ => same_body(&stored.body.parts, &item.parts),
         }
-}
-
-fn stored_as_normalized(item: &ConversationItem) -> NormalizedItem {
-    NormalizedItem {
-        role: item.role,
-        channel: item.channel,
-        kind: item.kind,
-        parts: item.body.parts.clone(),
-        call_id: item.call_id.clone(),
-        agent_message: item.agent_message.clone(),
-    }
 }
 
 /// Equality by the general rule: parts pairwise equal, JSON parts by summary.
@@ -138,9 +143,9 @@ impl Replay<'_> {
         items: Vec<NormalizedItem>,
     ) -> Result<Vec<String>, Error> {
         let mut chosen_ids = Vec::with_capacity(items.len());
-        let mut used: HashSet<String> = HashSet::new();
+        let mut used: FxHashSet<String> = FxHashSet::default();
         // Built on the first search only: most full requests reuse every item by position.
-        let mut previous_by_key: Option<HashMap<String, Vec<usize>>> = None;
+        let mut previous_by_key: Option<FxHashMap<u64, Vec<usize>>> = None;
         for (offset, item) in items.into_iter().enumerate() {
             let index = pass.start_index + offset;
             self.check_call_id(pass.thread_id, &item)?;
@@ -151,16 +156,20 @@ impl Replay<'_> {
                         (Mode::FullSnapshot, Some(id)) => Some(id.clone()),
                         _ => {
                             let by_key = previous_by_key.get_or_insert_with(|| {
-                                let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+                                let mut by_key: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
                                 for (position, id) in pass.previous.iter().enumerate() {
                                     by_key.entry(self.stored_key(id)).or_default().push(position);
                                 }
                                 by_key
                             });
+                            // Positions ascend in each bucket; `matches` drops hash collisions.
                             by_key
-                                .get(&match_key(&item))
+                                .get(&match_hash(&item))
                                 .and_then(|positions| {
-                                    positions.iter().map(|&p| &pass.previous[p]).find(|id| !used.contains(*id))
+                                    positions
+                                        .iter()
+                                        .map(|&p| &pass.previous[p])
+                                        .find(|id| !used.contains(*id) && self.stored_matches(id, &item))
                                 })
                                 .cloned()
                         }
@@ -210,12 +219,9 @@ impl Replay<'_> {
         self.trace.conversation_items.get(item_id).is_some_and(|stored| matches(stored, item))
     }
 
-    fn stored_key(&self, item_id: &str) -> String {
-        self.trace
-            .conversation_items
-            .get(item_id)
-            .map(|item| match_key(&stored_as_normalized(item)))
-            .unwrap_or_default()
+    /// A missing item (never the case for ids in a snapshot) gets a bucket `matches` rejects.
+    fn stored_key(&self, item_id: &str) -> u64 {
+        self.trace.conversation_items.get(item_id).map(stored_hash).unwrap_or_default()
     }
 
     pub(in crate::reducer) fn create_item(&mut self, pass: &Pass, item: &NormalizedItem) -> String {
@@ -255,6 +261,23 @@ impl Replay<'_> {
     }
 }
 
+/// For `cargo bench` only: reconcile `requests` in turn as full requests of one thread, each
+/// against the snapshot the previous one left, as a growing conversation does. Returns the number
+/// of items stored.
+#[doc(hidden)]
+pub fn reconcile_full_requests(
+    bundle: &crate::bundle::Bundle,
+    requests: &[Vec<NormalizedItem>],
+) -> Result<usize, Error> {
+    let mut replay = Replay::new(bundle, &crate::reducer::ReplayOptions::default());
+    let mut snapshot = Vec::new();
+    for items in requests {
+        let pass = Pass::new("thread", "turn", 0, Mode::FullSnapshot, &snapshot, 0);
+        snapshot = replay.reconcile(pass, items.clone())?;
+    }
+    Ok(replay.trace.conversation_items.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,9 +299,9 @@ mod tests {
         item.stored("conversation_item:1".to_owned(), "t", None, 0, Vec::new())
     }
 
-    /// `matches` is the cheap form of comparing match keys; they must never disagree.
+    /// Items that match must hash alike, or a search would miss them.
     #[test]
-    fn matches_agrees_with_match_key() {
+    fn matching_items_hash_alike() {
         let text = |t: &str| Part::Text { text: t.to_owned() };
         let summary = |t: &str| Part::Summary { text: t.to_owned() };
         let encoded = |v: &str| Part::Encoded { label: "encrypted_content".to_owned(), value: v.to_owned() };
@@ -297,7 +320,10 @@ mod tests {
         ];
         for a in &items {
             for b in &items {
-                assert_eq!(matches(&stored(a), b), match_key(a) == match_key(b), "{a:?} vs {b:?}");
+                if matches(&stored(a), b) {
+                    assert_eq!(stored_hash(&stored(a)), match_hash(b), "{a:?} vs {b:?}");
+                }
+                assert_eq!(stored_hash(&stored(a)), match_hash(a), "{a:?}");
             }
         }
         assert!(matches(&stored(&items[0]), &items[1]), "reasoning matches on its encrypted identity");
