@@ -136,3 +136,18 @@ fn rules_lists_the_catalog_and_explain_prints_one_page() {
     assert!(by_slug.starts_with("### RC2003 `seq-gap`"), "{by_slug}");
     assert_eq!(code(&run(&["explain", "no-such-rule"], &[])), Some(2));
 }
+
+#[test]
+fn the_html_report_reduces_under_the_runs_revision() {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/revision-inference-timing");
+    if !cases.is_dir() {
+        assert!(std::env::var_os("CI").is_none(), "../shared is missing: {}", cases.display());
+        eprintln!("SKIPPED: ../shared not present");
+        return;
+    }
+    let under_default = stdout(&run(&["check", "--format", "html"], &[&cases]));
+    assert!(under_default.contains("No reduction to draw"), "timing events reduce under the default revision");
+    let under_timing = stdout(&run(&["check", "--format", "html", "--revision", "inference-timing"], &[&cases]));
+    assert!(!under_timing.contains("No reduction to draw"), "the page reduced under another revision than check");
+    assert!(under_timing.contains("data-lane-thread"));
+}

@@ -153,6 +153,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     bar.finish_and_clear();
     let mut report = Report::new(ReportKind::Check, entries);
     report.show_values = args.show_values;
+    report.revision = config.revision;
     if let Err(e) = write_report(&report, args.format, args.output.as_ref()) {
         eprintln!("error: write report: {e}");
         return ExitCode::from(EXIT_ERROR);

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{print_error, EXIT_ERROR};
+use super::{print_error, RevisionArg, EXIT_ERROR};
 use crate::bundle::Bundle;
 use crate::report::html::{show_page, Limits, Options};
 
@@ -21,6 +21,8 @@ use crate::report::html::{show_page, Limits, Options};
 pub struct ShowArgs {
     /// The bundle directory.
     bundle: PathBuf,
+    #[command(flatten)]
+    revision: RevisionArg,
     /// Write the page here instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -46,7 +48,7 @@ pub fn run(args: ShowArgs) -> ExitCode {
     };
     let limits =
         Limits { lane_elements: args.max_lane_elements, total_elements: args.max_elements, ..Limits::default() };
-    let options = Options { show_values: args.show_values, limits };
+    let options = Options { show_values: args.show_values, limits, revision: args.revision.or_default() };
     let page = show_page(&args.bundle.display().to_string(), &bundle, options);
     let written = match &args.output {
         Some(path) => std::fs::write(path, page),

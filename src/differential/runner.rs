@@ -142,6 +142,7 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
         .map(|case| entry(reference, candidate, config, case, &mut shrunk, &mut figures))
         .collect();
     let mut report = Report::new(ReportKind::Compare, entries);
+    report.revision = config.revision;
     report.figures = figures;
     report
 }

@@ -28,6 +28,8 @@ pub struct Report {
     pub show_values: bool,
     /// Measured figures worth printing under the summary (name, value), e.g. cases per second.
     pub figures: Vec<(String, String)>,
+    /// The format revision the run reduced under.
+    pub revision: &'static crate::revision::Revision,
 }
 
 /// One bundle (for `check`) or one case (for `compare`).
@@ -147,7 +149,13 @@ pub struct Summary {
 
 impl Report {
     pub fn new(kind: ReportKind, entries: Vec<Entry>) -> Self {
-        Report { kind, entries, show_values: false, figures: Vec::new() }
+        Report {
+            kind,
+            entries,
+            show_values: false,
+            figures: Vec::new(),
+            revision: crate::revision::Revision::default_revision(),
+        }
     }
 
     pub fn summary(&self) -> Summary {

@@ -31,6 +31,8 @@ pub struct Options {
     /// Add payload text (code, previews, agent messages, offending values) to tooltips and tables.
     pub show_values: bool,
     pub limits: Limits,
+    /// The format revision the bundles are reduced under, as the run that made the report did.
+    pub revision: &'static crate::revision::Revision,
 }
 
 /// An interaction edge drawn from its source to its target.
@@ -101,9 +103,9 @@ struct Drawn {
 }
 
 impl Drawn {
-    fn new(bundle: &Bundle) -> Self {
+    fn new(bundle: &Bundle, revision: &'static crate::revision::Revision) -> Self {
         let events = Events::new(bundle);
-        match reducer::replay(bundle) {
+        match reducer::replay_with(bundle, &reducer::ReplayOptions::revision(revision)) {
             Ok(replayed) => Drawn { events, trace: Some(replayed.trace), unreduced: None },
             Err(e) => Drawn { events, trace: None, unreduced: Some(crate::rules::catalog::public_message(&e.kind)) },
         }
@@ -145,7 +147,7 @@ fn violation_marks(violations: &[Violation], events: &Events, options: Options) 
 
 /// `show`: one bundle's timeline on a page of its own.
 pub fn show_page(name: &str, bundle: &Bundle, options: Options) -> String {
-    let drawn = Drawn::new(bundle);
+    let drawn = Drawn::new(bundle, options.revision);
     let section = page::bundle_section(name, Some(bundle), &drawn, &[], options);
     page::page(&format!("{name}: timeline"), section).into_string()
 }
@@ -153,10 +155,10 @@ pub fn show_page(name: &str, bundle: &Bundle, options: Options) -> String {
 /// `check --format html`: one page, a section per bundle (its timeline with each violation on
 /// its event, then the table of violations).
 pub fn render(report: &super::Report, out: &mut dyn Write) -> io::Result<()> {
-    let options = Options { show_values: report.show_values, ..Options::default() };
+    let options = Options { show_values: report.show_values, revision: report.revision, ..Options::default() };
     let sections = report.entries.iter().map(|entry| {
         let bundle = entry.path.as_ref().and_then(|path| Bundle::read_dir(path).ok());
-        let drawn = bundle.as_ref().map(Drawn::new);
+        let drawn = bundle.as_ref().map(|bundle| Drawn::new(bundle, options.revision));
         match (&bundle, &drawn) {
             (Some(bundle), Some(drawn)) => {
                 page::bundle_section(&entry.name, Some(bundle), drawn, &entry.violations, options)
