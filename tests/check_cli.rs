@@ -1,6 +1,9 @@
 //! `check`, `rules` and `explain` end to end: exit codes, severities from flags and the config
 //! file, partitions that add up to the whole run, and SARIF of a real run against its schema.
 
+#[path = "common/fs.rs"]
+mod fs_helpers;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -68,7 +71,7 @@ fn allow_and_deny_change_a_rules_severity_by_id_or_slug() {
 fn a_config_file_beside_the_bundles_sets_levels_and_the_command_line_wins() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle");
-    copy_dir(&corpus(WARNING_ONLY), &bundle);
+    fs_helpers::copy_dir(&corpus(WARNING_ONLY), &bundle);
     std::fs::write(dir.path().join("rollout-conformance.toml"), "deny = [\"duplicate-end\"]\n").unwrap();
     assert_eq!(code(&run(&["check"], &[dir.path()])), Some(1));
     assert_eq!(code(&run(&["check", "--warn", "duplicate-end"], &[dir.path()])), Some(0));
@@ -76,18 +79,6 @@ fn a_config_file_beside_the_bundles_sets_levels_and_the_command_line_wins() {
     assert_eq!(code(&run(&["check"], &[dir.path()])), Some(1));
     std::fs::write(dir.path().join("rollout-conformance.toml"), "unknown-key = 1\n").unwrap();
     assert_eq!(code(&run(&["check"], &[dir.path()])), Some(2));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 /// Every JSON Lines record of a run except the per-slice summary.

@@ -4,6 +4,9 @@
 //!
 //! Case counts are CI-sized; `COMPARE_CASES` and `COMPARE_SHRINK_ITERS` raise them.
 
+#[path = "common/fs.rs"]
+mod fs_helpers;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -204,7 +207,7 @@ fn hanging_panicking_and_garbage_candidates_are_findings() {
 fn a_bundle_path_cannot_inject_a_command() {
     let dir = tempfile::tempdir().unwrap();
     let weird = dir.path().join("x'; touch pwned; echo '$(touch pwned2)");
-    copy_dir(&root().join("corpus/valid/close_agent"), &weird);
+    fs_helpers::copy_dir(&root().join("corpus/valid/close_agent"), &weird);
     let candidate = format!("{} reduce --stdout {{bundle}}", quoted(Path::new(bin())));
     let out = dir.path().join("out");
     let args = ["--candidate", &candidate, "--bundle", weird.to_str().unwrap(), "--out", out.to_str().unwrap()];
@@ -226,18 +229,6 @@ fn usage_errors_exit_2() {
     ] {
         let run = compare(args, root());
         assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
     }
 }
 

@@ -2,6 +2,9 @@
 //! thread, one span per call, one arrow per edge, a screenshot that is not blank, and trace text
 //! only as text.
 
+#[path = "common/fs.rs"]
+mod fs_helpers;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -129,19 +132,6 @@ fn a_compaction_is_an_instant() {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Rewrite every file of a bundle, replacing `from` by `to` (JSON-escaped by the caller).
 fn replace_in_bundle(dir: &Path, from: &str, to: &str) {
     for entry in walk(dir) {
@@ -167,7 +157,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn script_and_quotes_in_ids_and_payloads_render_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("hostile");
-    copy_dir(&root().join("corpus/valid/spawn_child_receives_task"), &bundle);
+    fs_helpers::copy_dir(&root().join("corpus/valid/spawn_child_receives_task"), &bundle);
     // Ids (tool call, turn) and payload strings (the nickname, the message) all carry markup.
     let hostile = r#"<script>document.title='owned'</script><b id=\"injected\">'\"&amp;"#;
     replace_in_bundle(&bundle, "call_spawn_parser", &format!("call{hostile}"));
