@@ -83,14 +83,16 @@ pub struct SuiteConfig {
 }
 
 impl SuiteConfig {
-    /// `cases` unless `PROPTEST_CASES` says otherwise.
+    /// `cases` unless `PROPTEST_CASES` says otherwise; shrinking as hard as
+    /// `PROPTEST_MAX_SHRINK_ITERS` says (default 4096): mutation runs set it to 0, since a killed
+    /// mutant needs no minimal case.
     pub fn with_cases(cases: u32) -> Self {
-        let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
+        let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
         SuiteConfig {
-            cases,
+            cases: env("PROPTEST_CASES").unwrap_or(cases),
             size: Size::MEDIUM,
             seed: 0x5eed,
-            max_shrink_iters: 4096,
+            max_shrink_iters: env("PROPTEST_MAX_SHRINK_ITERS").unwrap_or(4096),
             persist: None,
             revision: Revision::default_revision(),
             read_back_every: READ_BACK_EVERY,
