@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
-use crate::model::{ConversationItemKind, ConversationPart, InteractionEdgeKind, RolloutTrace, TraceAnchor};
+use crate::model::{
+    ConversationItemKind, ConversationPart, ConversationRole, InteractionEdgeKind, RolloutTrace, TraceAnchor,
+};
 use crate::reducer::{Leftovers, UndeliveredReason};
 
 /// Serializable, so a saved regression can be re-checked against the facts it failed.
@@ -60,10 +62,22 @@ pub struct CellFact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EdgeFact {
     pub kind: InteractionEdgeKind,
+    pub source: SourceFact,
     pub target: TargetFact,
     /// Raw payloads the edge must carry in any legal order (tool invocation, the runtime event
     /// that creates it, the tool result; an agent result's payload).
     pub carries: Vec<String>,
+}
+
+/// Where an edge must start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceFact {
+    /// The tool call whose runtime created it.
+    ToolCall(String),
+    /// An agent result: the child turn's latest assistant message, found by thread and text.
+    Message { thread: String, text: String },
+    /// An agent result of a child turn that wrote no assistant message.
+    Thread(String),
 }
 
 /// Where an edge must land: an item of a thread, or the thread itself.
@@ -156,6 +170,9 @@ impl ExpectedFacts {
             };
             if !target_ok {
                 problems.push(format!("{id}: target {:?} instead of {:?}", edge.target, fact.target));
+            }
+            if !source_holds(trace, &fact.source, &edge.source) {
+                problems.push(format!("{id}: source {:?} instead of {:?}", edge.source, fact.source));
             }
             let missing: Vec<&String> =
                 fact.carries.iter().filter(|p| !edge.carried_raw_payload_ids.contains(p)).collect();
@@ -286,5 +303,20 @@ impl ExpectedFacts {
                 problems.push(format!("{id}: response_id {:?} instead of {:?}", call.response_id, fact.response_id));
             }
         }
+    }
+}
+
+fn source_holds(trace: &RolloutTrace, fact: &SourceFact, source: &TraceAnchor) -> bool {
+    match (fact, source) {
+        (SourceFact::ToolCall(id), TraceAnchor::ToolCall { tool_call_id }) => id == tool_call_id,
+        (SourceFact::Thread(thread), TraceAnchor::Thread { thread_id }) => thread == thread_id,
+        (SourceFact::Message { thread, text }, TraceAnchor::ConversationItem { item_id }) => {
+            trace.conversation_items.get(item_id).is_some_and(|item| {
+                &item.thread_id == thread
+                    && item.role == ConversationRole::Assistant
+                    && item.body.parts == [ConversationPart::Text { text: text.clone() }]
+            })
+        }
+        _ => false,
     }
 }

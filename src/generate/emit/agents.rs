@@ -7,7 +7,7 @@ use super::conversation::{developer_message, ResponseItem};
 use super::tools::{output_item, Runtime, ToolSpec};
 use super::{Emitter, HbRule, Tag, ROOT_AGENT_PATH};
 use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind, RolloutStatus, ToolCallKind};
-use crate::generate::facts::{EdgeFact, TargetFact};
+use crate::generate::facts::{EdgeFact, SourceFact, TargetFact};
 use crate::generate::scenario::{Call, ChildFate, ChildPlan, Exchange, Outcome, ResultPlan};
 use crate::model::InteractionEdgeKind;
 use crate::reducer::UndeliveredReason;
@@ -134,6 +134,7 @@ impl Emitter {
 
     /// One child turn: a request carrying `inputs`, a response, a completed turn end. When the
     /// response asks for `calls`, a second request carries their outputs and gets the reply.
+    /// Returns the turn id, its end event and the reply's text.
     fn child_turn(
         &mut self,
         child: usize,
@@ -141,7 +142,7 @@ impl Emitter {
         reply: bool,
         calls: &[Call],
         preds: Vec<(usize, HbRule)>,
-    ) -> (String, usize) {
+    ) -> (String, usize, Option<String>) {
         let thread = self.children[child].thread_id.clone();
         let turn_id = format!("turn-{}", self.next("turn"));
         self.state(&thread).current_turn = Some(turn_id.clone());
@@ -159,10 +160,10 @@ impl Emitter {
         if !calls.is_empty() {
             self.exchange(&thread, &exchange(false, calls));
         }
-        self.exchange(&thread, &exchange(reply, &[]));
+        let answer = self.exchange(&thread, &exchange(reply, &[]));
         self.end_turn(&thread, ExecutionStatus::Completed);
         let end = self.state(&thread).last_spine.expect("the turn ended");
-        (turn_id, end)
+        (turn_id, end, answer)
     }
 
     pub(super) fn run_agent_call(&mut self, thread: &str, turn: &str, request: usize, call: AgentCall) {
@@ -223,11 +224,17 @@ impl Emitter {
                         TargetFact::Thread(child_thread.clone())
                     }
                 };
-                self.facts.edges.insert(edge_id, EdgeFact { kind: InteractionEdgeKind::SpawnAgent, target, carries });
-                let (child_turn, child_turn_end) =
+                let source = SourceFact::ToolCall(call_id.clone());
+                let fact = EdgeFact { kind: InteractionEdgeKind::SpawnAgent, source, target, carries };
+                self.facts.edges.insert(edge_id, fact);
+                let (child_turn, child_turn_end, reply) =
                     self.child_turn(child, inputs, plan.assistant_reply, &plan.calls, Vec::new());
                 if plan.result != ResultPlan::None {
-                    self.agent_result(child, &child_turn, child_turn_end, plan.result);
+                    let source = match reply {
+                        Some(text) => SourceFact::Message { thread: child_thread.clone(), text },
+                        None => SourceFact::Thread(child_thread.clone()),
+                    };
+                    self.agent_result(child, (&child_turn, child_turn_end), source, plan.result);
                 }
             }
             AgentCall::Message { child, followup, via_activity, .. } => {
@@ -252,10 +259,15 @@ impl Emitter {
                 let carries = self.payload_ids_of(&[start, runtime_events[0], end]);
                 self.facts.edges.insert(
                     format!("edge:tool:{call_id}"),
-                    EdgeFact { kind: edge_kind, target: TargetFact::ItemOf(child_thread.clone()), carries },
+                    EdgeFact {
+                        kind: edge_kind,
+                        source: SourceFact::ToolCall(call_id.clone()),
+                        target: TargetFact::ItemOf(child_thread.clone()),
+                        carries,
+                    },
                 );
                 let inputs = vec![agent_message(&self.agent_path_of(thread), &child_path, &text)];
-                self.child_turn(child, inputs, true, &[], vec![(start, HbRule::ChildTurnAfterMessage)]);
+                let _ = self.child_turn(child, inputs, true, &[], vec![(start, HbRule::ChildTurnAfterMessage)]);
             }
             AgentCall::Close { child, via_activity, .. } => {
                 let child = *child;
@@ -291,6 +303,7 @@ impl Emitter {
                     format!("edge:tool:{call_id}"),
                     EdgeFact {
                         kind: InteractionEdgeKind::CloseAgent,
+                        source: SourceFact::ToolCall(call_id.clone()),
                         target: TargetFact::Thread(child_thread.clone()),
                         carries,
                     },
@@ -304,7 +317,13 @@ impl Emitter {
 
     /// The child's result, observed after its turn; `Delivered` shows it in the parent's next
     /// request.
-    fn agent_result(&mut self, child: usize, child_turn: &str, child_turn_end: usize, plan: ResultPlan) {
+    fn agent_result(
+        &mut self,
+        child: usize,
+        (child_turn, child_turn_end): (&str, usize),
+        source: SourceFact,
+        plan: ResultPlan,
+    ) {
         let Child { thread_id: child_thread, agent_path: child_path, parent_thread, .. } = self.children[child].clone();
         let edge_id = format!("edge:agent_result:{child_thread}:{child_turn}:{parent_thread}");
         let message = format!("<subagent_notification>{child_path} finished {child_turn}</subagent_notification>");
@@ -331,7 +350,7 @@ impl Emitter {
                 let parent = self.state(&parent_thread);
                 parent.pending_inputs.push(agent_message(&child_path, &parent_path, &message));
                 parent.pending_waits.push(child_turn_end);
-                self.notifications.push(Notification { edge_id, parent_thread, message, carried });
+                self.notifications.push(Notification { edge_id, parent_thread, message, carried, source });
             }
             _ => {
                 self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
@@ -342,7 +361,8 @@ impl Emitter {
     /// Results whose notification no later request or compaction of the parent carried stay
     /// undelivered.
     pub(super) fn settle_notifications(&mut self) {
-        for Notification { edge_id, parent_thread, message, carried } in std::mem::take(&mut self.notifications) {
+        for Notification { edge_id, parent_thread, message, carried, source } in std::mem::take(&mut self.notifications)
+        {
             let unshown = self.threads[&parent_thread]
                 .pending_inputs
                 .iter()
@@ -352,6 +372,7 @@ impl Emitter {
             } else {
                 let fact = EdgeFact {
                     kind: InteractionEdgeKind::AgentResult,
+                    source,
                     target: TargetFact::ItemOf(parent_thread),
                     carries: vec![carried],
                 };
@@ -368,4 +389,5 @@ pub struct Notification {
     message: String,
     /// The raw payload id of the result the edge carries.
     carried: String,
+    source: SourceFact,
 }

@@ -56,7 +56,9 @@ impl Emitter {
         self.spine(thread, false, payload, Tag::Plain, Vec::new());
         for step in &plan.steps {
             match step {
-                Step::Exchange(exchange) => self.exchange(thread, exchange),
+                Step::Exchange(exchange) => {
+                    self.exchange(thread, exchange);
+                }
                 Step::Compaction { v2, then } => {
                     self.compaction(thread, *v2);
                     self.exchange(thread, then);
@@ -79,7 +81,8 @@ impl Emitter {
     }
 
     /// One inference: request, response (or failure), and the tools its response asked for.
-    pub(super) fn exchange(&mut self, thread: &str, plan: &Exchange) {
+    /// Returns the text of its assistant message, when the response completed with one.
+    pub(super) fn exchange(&mut self, thread: &str, plan: &Exchange) -> Option<String> {
         let call_id_base = self.next("inference");
         let inference_id = format!("inference-{call_id_base}");
         let turn_id = self.state(thread).current_turn.clone().expect("a turn is running");
@@ -140,8 +143,9 @@ impl Emitter {
                 resent: json!({"type": "reasoning", "summary": summary, "encrypted_content": encrypted}),
             });
         }
-        if plan.assistant_message {
-            items.push(ResponseItem::same(assistant_message(&format!("answer {call_id_base}"))));
+        let answer = plan.assistant_message.then(|| format!("answer {call_id_base}"));
+        if let Some(text) = &answer {
+            items.push(ResponseItem::same(assistant_message(text)));
         }
         let completed = plan.outcome == Outcome::Completed;
         let mut tool_work = Vec::new();
@@ -220,6 +224,7 @@ impl Emitter {
         for work in tool_work {
             self.run_call(thread, &turn_id, started, work);
         }
+        answer.filter(|_| completed)
     }
 
     /// Compaction: request, completion, then the checkpoint. The next request is a full one.
