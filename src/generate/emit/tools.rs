@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use super::conversation::ResponseItem;
 use super::{Emitter, HbRule, Tag};
 use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind, RawToolCallRequester, ToolCallKind, ToolCallSummary};
+use crate::generate::facts::ToolFact;
 use crate::generate::scenario::{Call, CodeCellPlan};
 
 /// A call the response carries, resolved against what the thread can do at this point.
@@ -184,6 +185,25 @@ impl Emitter {
         preds: Vec<(usize, HbRule)>,
     ) -> usize {
         let invocation_payload = self.payload(RawPayloadKind::ToolInvocation, &spec.invocation);
+        let requester_cell = match &spec.requester {
+            RawToolCallRequester::Model => None,
+            RawToolCallRequester::CodeCell { runtime_cell_id } => {
+                Some(self.cell_ids[&(thread.to_owned(), runtime_cell_id.clone())].clone())
+            }
+        };
+        let fact = ToolFact {
+            thread_id: thread.to_owned(),
+            codex_turn_id: turn.to_owned(),
+            kind: spec.kind.clone(),
+            label: spec.label.to_owned(),
+            model_visible_call_id: spec.model_visible_call_id.clone(),
+            requester_cell,
+            mcp_call_id: None,
+            invocation: invocation_payload.raw_payload_id.clone(),
+            runtime: Vec::new(),
+            result: None,
+        };
+        self.facts.tools.insert(spec.tool_call_id.clone(), fact);
         self.push(
             Some(thread),
             Some(turn),
@@ -224,6 +244,7 @@ impl Emitter {
                 Runtime::End(body) => (body, true),
             };
             let runtime_payload = self.payload(RawPayloadKind::ToolRuntimeEvent, &payload);
+            self.tool_fact(&spec.tool_call_id).runtime.push(runtime_payload.raw_payload_id.clone());
             let tool_call_id = spec.tool_call_id.clone();
             let event = if is_end {
                 RawPayload::ToolCallRuntimeEnded { tool_call_id, status: ExecutionStatus::Completed, runtime_payload }
@@ -238,6 +259,7 @@ impl Emitter {
             runtime_events.push(last);
         }
         let result_payload = self.payload(RawPayloadKind::ToolResult, &spec.result);
+        self.tool_fact(&spec.tool_call_id).result = Some(result_payload.raw_payload_id.clone());
         let end = self.push(
             Some(thread),
             Some(turn),
@@ -263,6 +285,10 @@ impl Emitter {
         let start = self.tool_start(thread, turn, &spec, start_preds);
         let (runtime_events, end) = self.tool_finish(thread, turn, spec, start, Vec::new());
         (start, runtime_events, end)
+    }
+
+    fn tool_fact(&mut self, tool_call_id: &str) -> &mut ToolFact {
+        self.facts.tools.get_mut(tool_call_id).expect("a tool's fact is written at its start")
     }
 
     /// The output a direct tool returns to the model, sent in the thread's next request.
@@ -376,6 +402,7 @@ impl Emitter {
                 );
                 let (start, _, _) = self.direct_tool(thread, turn, spec, after_request);
                 let mcp_call_id = format!("{:08x}-0000-4000-8000-000000000000", self.next("mcp"));
+                self.tool_fact(&call_id).mcp_call_id = Some(mcp_call_id.clone());
                 self.push(
                     None,
                     None,

@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod tools;
+
+pub use tools::ToolFact;
+
 use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
 use crate::model::{
     ConversationItemKind, ConversationPart, ConversationRole, InteractionEdgeKind, RolloutTrace, TraceAnchor,
@@ -32,6 +36,9 @@ pub struct ExpectedFacts {
     /// whose calls must have no `timing` at all.
     #[serde(default)]
     pub timing: BTreeMap<String, TimingFact>,
+    /// `tool_call_id → fact`, for every tool call of the stream.
+    #[serde(default)]
+    pub tools: BTreeMap<String, ToolFact>,
 }
 
 /// What a call's `timing` and `response_id` must show under the inference-timing revision, in
@@ -255,6 +262,14 @@ impl ExpectedFacts {
             }
         }
         self.check_timing(trace, &mut problems);
+        let tools: Vec<&String> = trace.tool_calls.keys().collect();
+        let expected_tools: Vec<&String> = self.tools.keys().collect();
+        if tools != expected_tools {
+            problems.push(format!("tool calls: expected {expected_tools:?}, got {tools:?}"));
+        }
+        for (id, fact) in &self.tools {
+            fact.check(id, trace, &mut problems);
+        }
         problems
     }
 

@@ -1,0 +1,99 @@
+//! What each tool call of a generated stream must look like once reduced: who asked, which
+//! payloads it carries, how it ended, and the model-visible items and terminal operation it joins.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::{ExecutionStatus, ToolCallKind, ToolCallSummary};
+use crate::model::{ConversationItemKind, RolloutTrace, ToolCall, ToolCallRequester};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolFact {
+    pub thread_id: String,
+    pub codex_turn_id: String,
+    pub kind: ToolCallKind,
+    pub label: String,
+    pub model_visible_call_id: Option<String>,
+    /// The code cell that asked for it; `None` when the model did.
+    pub requester_cell: Option<String>,
+    pub mcp_call_id: Option<String>,
+    pub invocation: String,
+    /// Runtime payloads in event order (the tool's own events are causally ordered).
+    pub runtime: Vec<String>,
+    pub result: Option<String>,
+}
+
+impl ToolFact {
+    /// Every disagreement between this fact and the reduced tool call `id`.
+    pub fn check(&self, id: &str, trace: &RolloutTrace, problems: &mut Vec<String>) {
+        let Some(tool) = trace.tool_calls.get(id) else {
+            problems.push(format!("{id}: tool call missing"));
+            return;
+        };
+        let mut expect = |what: &str, ok: bool| {
+            if !ok {
+                problems.push(format!("{id}: tool {what} is wrong: {tool:?} for {self:?}"));
+            }
+        };
+        expect("thread", tool.thread_id == self.thread_id);
+        expect("turn", tool.started_by_codex_turn_id.as_deref() == Some(self.codex_turn_id.as_str()));
+        expect("kind", tool.kind == self.kind);
+        expect("model-visible call id", tool.model_visible_call_id == self.model_visible_call_id);
+        let requester_cell = match &tool.requester {
+            ToolCallRequester::Model => None,
+            ToolCallRequester::CodeCell { code_cell_id } => Some(code_cell_id),
+        };
+        expect("requester", requester_cell == self.requester_cell.as_ref());
+        expect("mcp call id", tool.mcp_call_id == self.mcp_call_id);
+        expect("invocation payload", tool.raw_invocation_payload_id.as_ref() == Some(&self.invocation));
+        expect("runtime payloads", tool.raw_runtime_payload_ids == self.runtime);
+        expect("result payload", tool.raw_result_payload_id == self.result);
+        let execution = &tool.execution;
+        let ended = execution.ended_at_unix_ms.is_some() && execution.ended_seq.is_some();
+        expect("execution", ended && execution.status == ExecutionStatus::Completed);
+        expect("terminal operation", self.terminal_holds(id, tool, trace));
+        expect("model-visible items", self.items_hold(tool, trace));
+    }
+
+    /// Exec and write_stdin tools own one terminal operation and say so in their summary; the
+    /// others keep the summary their start event wrote.
+    fn terminal_holds(&self, id: &str, tool: &ToolCall, trace: &RolloutTrace) -> bool {
+        let terminal = matches!(self.kind, ToolCallKind::ExecCommand | ToolCallKind::WriteStdin);
+        match (&tool.terminal_operation_id, &tool.summary) {
+            (Some(operation_id), ToolCallSummary::Terminal { operation_id: summary_id }) => {
+                terminal
+                    && operation_id == summary_id
+                    && trace.terminal_operations.get(operation_id).is_some_and(|op| op.tool_call_id == id)
+            }
+            (None, ToolCallSummary::Generic { label, input_preview: None, output_preview: None }) => {
+                !terminal && label == &self.label
+            }
+            _ => false,
+        }
+    }
+
+    /// A tool the model called links the response item that called it (every such tool comes
+    /// from a completed response) and only items with its call id: calls and outputs apart.
+    fn items_hold(&self, tool: &ToolCall, trace: &RolloutTrace) -> bool {
+        let Some(call_id) = &self.model_visible_call_id else {
+            return tool.model_visible_call_item_ids.is_empty() && tool.model_visible_output_item_ids.is_empty();
+        };
+        let all_are = |ids: &[String], kinds: [ConversationItemKind; 2]| {
+            ids.iter().all(|id| {
+                trace.conversation_items.get(id).is_some_and(|item| {
+                    item.call_id.as_ref() == Some(call_id)
+                        && kinds.contains(&item.kind)
+                        && item.thread_id == self.thread_id
+                })
+            })
+        };
+        !tool.model_visible_call_item_ids.is_empty()
+            && all_are(
+                &tool.model_visible_call_item_ids,
+                [ConversationItemKind::FunctionCall, ConversationItemKind::CustomToolCall],
+            )
+            && all_are(
+                &tool.model_visible_output_item_ids,
+                [ConversationItemKind::FunctionCallOutput, ConversationItemKind::CustomToolCallOutput],
+            )
+    }
+}
