@@ -12,19 +12,25 @@ use rayon::prelude::*;
 
 use super::cases::{bundle_of, draw, generated_name, CaseSize, FixedCase, Variant};
 use super::persist::{save, Saved, Source};
+use super::screen::screen;
 use super::shrink::{shrink, ShrinkLimits, Target};
 use super::{judge, Candidate, Comparison, Outcome, Verdict};
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, LogBounds};
 use crate::generate::mutate::MutationKind;
 use crate::report::{Disagreement, DisagreementKind, Entry, Report, ReportKind};
 use crate::revision::Revision;
+use crate::rules::check::reducer_violation;
+use crate::rules::{Limits, Violation};
 
 /// What to run and how.
 #[derive(Debug, Clone)]
 pub struct CompareConfig {
     pub comparison: Comparison,
-    /// Bundles on disk: the corpus, upstream's cases, bundles given by path.
+    /// Bundles on disk: the corpus, upstream's cases, bundles given by path. One the reader
+    /// refuses as input (see `screen`) is reported with its rule and given to neither side.
     pub fixed: Vec<FixedCase>,
+    /// What a bundle on disk may hold, for the screen and for every reducer in this process.
+    pub bounds: LogBounds,
     /// Generated draws; each gives a reordered case and a mutated one.
     pub cases: u64,
     pub seed: u64,
@@ -52,6 +58,7 @@ impl Default for CompareConfig {
         CompareConfig {
             comparison: Comparison::default(),
             fixed: Vec::new(),
+            bounds: Limits::CHECK.bounds(),
             cases: 100,
             seed: 0x5eed,
             size: CaseSize::Medium,
@@ -74,6 +81,8 @@ struct Evaluated {
     reference: Outcome,
     candidate: Outcome,
     verdict: Option<Verdict>,
+    /// Why the bundle was given to neither side.
+    refused: Option<Violation>,
 }
 
 enum Evaluation {
@@ -98,7 +107,7 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
         .fixed
         .par_iter()
         .map(|case| {
-            let result = fixed(reference, candidate, case, config.comparison);
+            let result = fixed(reference, candidate, case, config);
             bar.inc(1);
             result
         })
@@ -147,20 +156,21 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
     report
 }
 
-fn fixed(reference: &dyn Candidate, candidate: &dyn Candidate, case: &FixedCase, comparison: Comparison) -> Evaluated {
+fn fixed(reference: &dyn Candidate, candidate: &dyn Candidate, case: &FixedCase, config: &CompareConfig) -> Evaluated {
+    let source = Evaluation::Fixed(case.dir.clone());
+    if let Some(refused) = screen(&case.dir, config.bounds) {
+        let outcome = Outcome::Rejected { message: refused.message(), stderr: String::new() };
+        let refused = Some(reducer_violation(&refused));
+        let (reference, candidate) = (outcome.clone(), outcome);
+        return Evaluated { name: case.name.clone(), source, reference, candidate, verdict: None, refused };
+    }
     let expected = match &case.expected {
         Some(expected) => expected.outcome(),
-        None => reference.run(&case.dir),
+        None => reference.run(&case.dir, config.bounds),
     };
-    let got = candidate.run(&case.dir);
-    let verdict = judge(&expected, &got, comparison);
-    Evaluated {
-        name: case.name.clone(),
-        source: Evaluation::Fixed(case.dir.clone()),
-        reference: expected,
-        candidate: got,
-        verdict,
-    }
+    let got = candidate.run(&case.dir, config.bounds);
+    let verdict = judge(&expected, &got, config.comparison);
+    Evaluated { name: case.name.clone(), source, reference: expected, candidate: got, verdict, refused: None }
 }
 
 fn generated(
@@ -174,7 +184,7 @@ fn generated(
         .into_iter()
         .filter_map(|variant| {
             let (bundle, kind) = bundle_of(&drawn, variant, None, config.revision)?;
-            let (expected, got, verdict) = run_pair(reference, candidate, &bundle, config.comparison);
+            let (expected, got, verdict) = run_pair(reference, candidate, &bundle, config.comparison, config.bounds);
             let bundle = verdict.is_some().then(|| Box::new(bundle));
             Some(Evaluated {
                 name: generated_name(config.seed, index, variant, kind),
@@ -182,6 +192,7 @@ fn generated(
                 reference: expected,
                 candidate: got,
                 verdict,
+                refused: None,
             })
         })
         .collect()
@@ -193,6 +204,7 @@ pub(super) fn run_pair(
     candidate: &dyn Candidate,
     bundle: &Bundle,
     comparison: Comparison,
+    bounds: LogBounds,
 ) -> (Outcome, Outcome, Option<Verdict>) {
     let written = tempfile::tempdir().and_then(|scratch| {
         let dir = scratch.path().join("bundle");
@@ -205,8 +217,8 @@ pub(super) fn run_pair(
             return (failed.clone(), failed.clone(), judge(&failed, &failed, comparison));
         }
     };
-    let expected = reference.run(&dir);
-    let got = candidate.run(&dir);
+    let expected = reference.run(&dir, bounds);
+    let got = candidate.run(&dir, bounds);
     let verdict = judge(&expected, &got, comparison);
     (expected, got, verdict)
 }
@@ -225,7 +237,9 @@ fn entry(
         Evaluation::Generated { .. } => None,
     };
     let Some(verdict) = case.verdict else {
-        return Entry { name: case.name, path, violations: Vec::new(), disagreement: None };
+        // A refused bundle keeps no path: a renderer would read it again, without the bounds.
+        let path = if case.refused.is_some() { None } else { path };
+        return Entry { name: case.name, path, violations: case.refused.into_iter().collect(), disagreement: None };
     };
     let (mut verdict, mut expected, mut got) = (verdict, case.reference, case.candidate);
     let mut events = None;
@@ -249,7 +263,8 @@ fn entry(
                 kind,
                 disagreement: verdict.kind,
             };
-            if let Some(shrunk) = shrink(reference, candidate, config.comparison, target, config.shrink) {
+            if let Some(shrunk) = shrink(reference, candidate, config.comparison, config.bounds, target, config.shrink)
+            {
                 figures.push((
                     format!("shrink {}", case.name),
                     format!(
@@ -272,7 +287,7 @@ fn entry(
             (None, Some(dir)) => Source::Dir(dir),
             (None, None) => return None,
         };
-        match save(out, &case.name, source, &verdict, &expected, &got, config.reproduce.as_deref()) {
+        match save(out, &case.name, source, &verdict, (&expected, &got), config.bounds, config.reproduce.as_deref()) {
             Ok(saved) => Some(saved),
             Err(e) => {
                 eprintln!("warning: could not save {} under {}: {e}", case.name, out.display());
