@@ -26,7 +26,7 @@ use crate::rules::Limits;
 ///
 /// A bundle on disk is first read within the limits (`check`'s defaults): one the reader refuses
 /// as input (a file that is not regular, a path or symlink leaving the bundle, a limit exceeded)
-/// is reported with its rule and given to neither reducer.
+/// is given to neither reducer, and listed under the summary with its rule and place.
 ///
 /// Exit status: 0 when every case agreed, 1 on any disagreement, 2 on a usage or I/O error.
 #[derive(Args)]

@@ -27,7 +27,8 @@ use crate::rules::{Limits, Violation};
 pub struct CompareConfig {
     pub comparison: Comparison,
     /// Bundles on disk: the corpus, upstream's cases, bundles given by path. One the reader
-    /// refuses as input (see `screen`) is reported with its rule and given to neither side.
+    /// refuses as input (see `screen`) is given to neither side: it is no case, and its rule and
+    /// place are a figure of the report.
     pub fixed: Vec<FixedCase>,
     /// What a bundle on disk may hold, for the screen and for every reducer in this process.
     pub bounds: LogBounds,
@@ -128,6 +129,7 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
+    let compared = evaluated.iter().filter(|case| case.refused.is_none()).count();
     let mut figures = vec![
         ("candidate".to_owned(), candidate.name().to_owned()),
         ("reference".to_owned(), reference.name().to_owned()),
@@ -135,8 +137,8 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
             "cases per second".to_owned(),
             format!(
                 "{:.1} ({} cases in {:.1} s)",
-                evaluated.len() as f64 / elapsed.as_secs_f64().max(1e-9),
-                evaluated.len(),
+                compared as f64 / elapsed.as_secs_f64().max(1e-9),
+                compared,
                 elapsed.as_secs_f64()
             ),
         ),
@@ -145,9 +147,21 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
     if skipped > 0 {
         figures.push(("generated draws skipped by --time-budget".to_owned(), skipped.to_string()));
     }
+    // A refused bundle was not compared, so it is no case: its rule and place go under the summary.
+    for case in &evaluated {
+        if let Some(refused) = &case.refused {
+            let rule = refused.rule;
+            let place = refused.location.display();
+            figures.push((
+                format!("refused as input, given to neither reducer: {}", case.name),
+                format!("{} {} at {place}: {}", rule.id, rule.slug, refused.message),
+            ));
+        }
+    }
     let mut shrunk = HashSet::new();
     let entries = evaluated
         .into_iter()
+        .filter(|case| case.refused.is_none())
         .map(|case| entry(reference, candidate, config, case, &mut shrunk, &mut figures))
         .collect();
     let mut report = Report::new(ReportKind::Compare, entries);
@@ -237,9 +251,7 @@ fn entry(
         Evaluation::Generated { .. } => None,
     };
     let Some(verdict) = case.verdict else {
-        // A refused bundle keeps no path: a renderer would read it again, without the bounds.
-        let path = if case.refused.is_some() { None } else { path };
-        return Entry { name: case.name, path, violations: case.refused.into_iter().collect(), disagreement: None };
+        return Entry { name: case.name, path, violations: Vec::new(), disagreement: None };
     };
     let (mut verdict, mut expected, mut got) = (verdict, case.reference, case.candidate);
     let mut events = None;
