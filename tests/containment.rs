@@ -1,7 +1,9 @@
 //! One containment rule for every command, shown by the files the binary opens: run under
-//! `strace`, `reduce` and `check` attempt no open of any path under the test's temp root that lies
+//! `strace -f`, `reduce`, `check`, `diff` and `compare` (with `reduce --stdout` as its candidate,
+//! so the child is watched too) attempt no open of any path under the test's temp root that lies
 //! outside the bundle, though its payloads, manifest and log link to files beside it. The bundle is
-//! also reached through a symlinked directory, which is resolved once.
+//! also reached through a symlinked directory, which is resolved once; a clean bundle beside them
+//! shows `diff` and `compare` read what they are given, and only that.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,7 +72,7 @@ fn opened(root: &Path, args: &[&std::ffi::OsStr]) -> (i32, Vec<PathBuf>) {
 }
 
 #[test]
-fn reduce_and_check_open_nothing_outside_the_bundle() {
+fn no_command_opens_anything_outside_the_bundle() {
     if !strace_available() {
         // CI installs strace (.ci/run); only a user's machine without it skips.
         assert!(std::env::var_os("CI").is_none(), "strace is missing");
@@ -80,20 +82,39 @@ fn reduce_and_check_open_nothing_outside_the_bundle() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().canonicalize().unwrap();
     hostile_tree(&root);
+    let clean = root.join("clean");
+    copy_valid(&clean);
+    let out = tempfile::tempdir().unwrap();
     let state = root.join("bundle/state.json");
     let (bundle, link, other) = (root.join("bundle"), root.join("link"), root.join("other"));
+    let candidate = shell_words::join([env!("CARGO_BIN_EXE_rollout-conformance"), "reduce", "--stdout", "{bundle}"]);
+    let compare = |given: &Path| -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = ["compare", "--candidate", &candidate].map(Into::into).to_vec();
+        args.extend(["--bundle".into(), given.into(), "--out".into(), out.path().into()]);
+        args
+    };
+    let plain = |words: &[&std::ffi::OsStr]| words.iter().map(|w| w.to_os_string()).collect::<Vec<_>>();
     let runs = [
-        ("reduce", "reduce", &bundle, &bundle, 2),
-        ("reduce via link", "reduce", &link, &bundle, 2),
-        ("reduce other", "reduce", &other, &other, 2),
-        ("check", "check", &bundle, &bundle, 1),
-        ("check other", "check", &other, &other, 1),
+        ("reduce", plain(&["reduce".as_ref(), bundle.as_ref()]), &bundle, 2),
+        ("reduce via link", plain(&["reduce".as_ref(), link.as_ref()]), &bundle, 2),
+        ("reduce other", plain(&["reduce".as_ref(), other.as_ref()]), &other, 2),
+        ("check", plain(&["check".as_ref(), bundle.as_ref()]), &bundle, 1),
+        ("check other", plain(&["check".as_ref(), other.as_ref()]), &other, 1),
+        ("diff", plain(&["diff".as_ref(), bundle.as_ref(), link.as_ref()]), &bundle, 2),
+        ("diff other", plain(&["diff".as_ref(), other.as_ref(), bundle.as_ref()]), &other, 2),
+        ("diff clean", plain(&["diff".as_ref(), clean.as_ref(), clean.as_ref()]), &clean, 0),
+        // A refused bundle is given to neither reducer; compare still exits 0, naming the rule.
+        ("compare", compare(&bundle), &bundle, 0),
+        ("compare via link", compare(&link), &bundle, 0),
+        ("compare other", compare(&other), &other, 0),
+        ("compare clean", compare(&clean), &clean, 0),
     ];
-    for (name, command, given, bundle, code) in runs {
-        let (got, paths) = opened(&root, &[command.as_ref(), given.as_os_str()]);
+    for (name, args, bundle, code) in runs {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let (got, paths) = opened(&root, &args);
         assert_eq!(got, code, "{name} exit code");
-        // `other` is refused before anything is opened; `bundle` shows strace sees the opens.
-        if bundle.ends_with("bundle") {
+        // `other` is refused before anything is opened; the rest show strace sees the opens.
+        if !bundle.ends_with("other") {
             assert!(paths.iter().any(|p| p.starts_with(bundle)), "{name}: strace saw no open in the bundle");
         }
         let outside: Vec<&PathBuf> =
@@ -103,4 +124,5 @@ fn reduce_and_check_open_nothing_outside_the_bundle() {
         assert!(relative.is_empty(), "{name} opened relative paths (resolve them against the bundle): {relative:?}");
     }
     assert!(!state.exists(), "reduce failed, so it wrote no state.json");
+    assert!(!clean.join("state.json").exists(), "diff and compare write no state.json");
 }

@@ -1,7 +1,10 @@
-//! Every case of `corpus/invalid/hostile/` through the binary: `check` and `reduce` each exit as
-//! its `case.md` says (2 unreadable input, 1 violations, 0 clean), name the rule it gives, finish
-//! within a time bound, and never panic (exit 101). A case with a `make.sh` is built in a temp dir
-//! first (a FIFO, a device, a sparse file: what git cannot store).
+//! Every case of `corpus/invalid/hostile/` through the binary: `check`, `reduce`, `diff` (the
+//! bundle against itself) and `compare` (the bundle alone, `reduce --stdout` as the candidate,
+//! `--match-errors`) each exit as its `case.md` says (2 unreadable input, 1 violations, 0 clean or
+//! agreed), name the rule it gives, finish within a time bound, and never panic (exit 101).
+//! `compare` names a rule only for a bundle its reader refuses as input, which no reducer is given;
+//! a stream both reducers reject alike is an agreement. A case with a `make.sh` is built in a temp
+//! dir first (a FIFO, a device, a sparse file: what git cannot store).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -72,17 +75,30 @@ fn run_case(case: &Path) -> Result<(), String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let bundle = bundle_of(case, tmp.path())?;
     let state = tmp.path().join("state.json");
-    let runs: [(&str, Command); 2] = [
-        ("check", {
-            let mut c = bin();
-            c.arg("check").arg(&bundle);
-            c
-        }),
-        ("reduce", {
-            let mut c = bin();
-            c.arg("reduce").arg(&bundle).arg("-o").arg(&state);
-            c
-        }),
+    let out = tmp.path().join("compare-out");
+    let candidate = shell_words::join([env!("CARGO_BIN_EXE_rollout-conformance"), "reduce", "--stdout", "{bundle}"]);
+    let command = |args: &[&std::ffi::OsStr]| {
+        let mut c = bin();
+        c.args(args);
+        c
+    };
+    let runs: [(&str, Command); 4] = [
+        ("check", command(&["check".as_ref(), bundle.as_ref()])),
+        ("reduce", command(&["reduce".as_ref(), bundle.as_ref(), "-o".as_ref(), state.as_ref()])),
+        ("diff", command(&["diff".as_ref(), bundle.as_ref(), bundle.as_ref()])),
+        (
+            "compare",
+            command(&[
+                "compare".as_ref(),
+                "--candidate".as_ref(),
+                candidate.as_ref(),
+                "--match-errors".as_ref(),
+                "--bundle".as_ref(),
+                bundle.as_ref(),
+                "--out".as_ref(),
+                out.as_ref(),
+            ]),
+        ),
     ];
     for (name, mut command) in runs {
         let (code, rule) = expectation(&case_md, name);

@@ -1,6 +1,7 @@
 //! No data loss: a `reduce` killed mid-write, or whose write fails, leaves the previous
-//! `state.json` intact; `check` writes nothing into the directories it reads. (A SIGKILL during the
-//! write can still leave the temp file `.tmpXXXXXX` beside state.json: printed, not yet refused.)
+//! `state.json` intact, and adds no other file to the bundle (on Linux the new state is written
+//! unnamed, `O_TMPFILE`, and named only to be renamed over state.json at once). `check`, `diff`
+//! and `compare` write nothing into the directories they read; `compare` writes into its `--out`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,8 @@ fn a_killed_reduce_leaves_the_previous_state_or_the_whole_new_one() {
     assert_eq!(whole.status.code(), Some(0));
     let whole = String::from_utf8(whole.stdout).unwrap();
     let state = bundle.join("state.json");
+    std::fs::write(&state, PREVIOUS).unwrap();
+    let names: Vec<PathBuf> = snapshot(&bundle).into_keys().collect();
     let mut outcomes = BTreeMap::new();
     // Kills spread over the run, densest near its end, where the state is written.
     for percent in [30u32, 60, 80, 90, 95, 100, 105, 110] {
@@ -72,13 +75,11 @@ fn a_killed_reduce_leaves_the_previous_state_or_the_whole_new_one() {
         };
         outcomes.insert(delay_ms, outcome);
     }
-    let leftovers: Vec<_> = std::fs::read_dir(&bundle)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
-        .map(|e| e.file_name())
-        .collect();
-    eprintln!("a whole run {run:?}; outcomes by kill delay (ms): {outcomes:?}; temp files left: {leftovers:?}");
+    eprintln!("a whole run {run:?}; outcomes by kill delay (ms): {outcomes:?}");
+    let after: Vec<PathBuf> = snapshot(&bundle).into_keys().collect();
+    let added: Vec<&PathBuf> = after.iter().filter(|name| !names.contains(name)).collect();
+    assert!(added.is_empty(), "the killed runs left files in the bundle: {added:?}");
+    assert_eq!(after, names, "the killed runs removed files from the bundle");
 }
 
 #[test]
@@ -115,7 +116,7 @@ fn a_failed_write_leaves_the_previous_state_and_nothing_else() {
 }
 
 #[test]
-fn check_writes_nothing_into_what_it_reads() {
+fn check_diff_and_compare_write_nothing_into_what_they_read() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let tmp = tempfile::tempdir().unwrap();
     for kind in ["valid", "invalid"] {
@@ -128,5 +129,25 @@ fn check_writes_nothing_into_what_it_reads() {
         let output = bin().args(["check", "--format", format]).arg(tmp.path()).output().unwrap();
         assert_eq!(output.status.code(), Some(1), "{format}: the invalid corpus fails the check");
     }
-    assert_eq!(snapshot(tmp.path()), before, "check changed the tree it read");
+    let (valid, other, invalid) = (
+        tmp.path().join("valid/cancelled_inference"),
+        tmp.path().join("valid/close_agent"),
+        tmp.path().join("invalid/payload-missing"),
+    );
+    for (left, right, code) in [(&valid, &valid, 0), (&valid, &other, 1), (&valid, &invalid, 2)] {
+        let output = bin().arg("diff").arg(left).arg(right).output().unwrap();
+        assert_eq!(output.status.code(), Some(code), "diff {left:?} {right:?}");
+    }
+    // A candidate that disagrees on every bundle, so compare saves a copy of each into --out.
+    let out = tempfile::tempdir().unwrap();
+    let output = bin()
+        .args(["compare", "--candidate", "cat {bundle}/manifest.json", "--cases", "0", "--corpus"])
+        .arg(tmp.path())
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(std::fs::read_dir(out.path()).unwrap().count() > 40, "compare saved its cases under --out");
+    assert_eq!(snapshot(tmp.path()), before, "check, diff or compare changed the tree it read");
 }

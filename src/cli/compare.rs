@@ -8,12 +8,13 @@ use std::time::Duration;
 use clap::Args;
 
 use super::check::write_report;
-use super::{RevisionArg, EXIT_ERROR};
+use super::{LimitArgs, RevisionArg, EXIT_ERROR};
 use crate::differential::{
     bundle_cases, compare, corpus_cases, reference_at, upstream_cases, Baseline, Candidate, CaseSize, CompareConfig,
     Comparison, ExternalCommand, ShrinkLimits,
 };
 use crate::report::Format;
+use crate::rules::Limits;
 
 /// Run a candidate reducer against the reference and report every case it disagrees on, each
 /// shrunk to a minimal bundle under --out.
@@ -22,6 +23,10 @@ use crate::report::Format;
 /// no shell is involved), and the state is read from stdout, or from `{out}` when the template
 /// names it. Exit 0 with JSON is a state; another exit code is a rejection (its first `error:`
 /// line is the message); 101, a signal, a timeout or non-JSON output are candidate failures.
+///
+/// A bundle on disk is first read within the limits (`check`'s defaults): one the reader refuses
+/// as input (a file that is not regular, a path or symlink leaving the bundle, a limit exceeded)
+/// is given to neither reducer, and listed under the summary with its rule and place.
 ///
 /// Exit status: 0 when every case agreed, 1 on any disagreement, 2 on a usage or I/O error.
 #[derive(Args)]
@@ -32,6 +37,8 @@ use crate::report::Format;
 pub struct CompareArgs {
     #[command(flatten)]
     revision: RevisionArg,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// The candidate command, e.g. 'codex debug trace-reduce {bundle} --output {out}'.
     #[arg(long, value_name = "TEMPLATE")]
     candidate: Option<String>,
@@ -172,6 +179,7 @@ fn config(args: &CompareArgs) -> Result<CompareConfig, String> {
     Ok(CompareConfig {
         comparison: Comparison { canonical: args.canonical, match_errors: args.match_errors },
         fixed,
+        bounds: args.limits.over(Limits::CHECK).bounds(),
         cases,
         seed: args.seed,
         size: args.size,
@@ -208,6 +216,17 @@ fn reproduce_prefix(args: &CompareArgs) -> String {
     }
     if args.timeout != 10.0 {
         words.extend(["--timeout".to_owned(), args.timeout.to_string()]);
+    }
+    let limits = &args.limits;
+    for (value, flag) in [
+        (limits.max_line_bytes, "--max-line-bytes"),
+        (limits.max_payload_bytes, "--max-payload-bytes"),
+        (limits.max_bundle_bytes, "--max-bundle-bytes"),
+        (limits.max_events.map(|n| n as u64), "--max-events"),
+    ] {
+        if let Some(value) = value {
+            words.extend([flag.to_owned(), value.to_string()]);
+        }
     }
     shell_words::join(words)
 }

@@ -6,14 +6,17 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use serde_json::Value;
 
-use super::EXIT_ERROR;
+use super::{LimitArgs, EXIT_ERROR};
+use crate::bundle::{read_regular, Bundle, LogBounds};
 use crate::canon::canonical_form;
 use crate::diff::{json_diff, Difference};
 use crate::model::RolloutTrace;
-use crate::reducer::replay_dir;
+use crate::reducer::replay;
+use crate::rules::{catalog, Limits};
 
 /// Compare two reduced states: state files, or bundle directories (reduced with the reference
-/// reducer first).
+/// reducer first). A bundle is read within the limits `check` has; a state file within the
+/// bundle limit.
 ///
 /// Exit status: 0 when they are equal, 1 when they differ, 2 on an error.
 #[derive(Args)]
@@ -29,6 +32,8 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: DiffFormat,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -41,11 +46,13 @@ enum DiffFormat {
 const SHOWN_CHARS: usize = 160;
 
 pub fn run(args: DiffArgs) -> ExitCode {
-    let sides = load(&args.left, args.canonical).and_then(|left| Ok((left, load(&args.right, args.canonical)?)));
+    let bounds = args.limits.over(Limits::CHECK).bounds();
+    let load = |path: &Path| load(path, args.canonical, bounds);
+    let sides = load(&args.left).and_then(|left| Ok((left, load(&args.right)?)));
     let (left, right) = match sides {
         Ok(sides) => sides,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(lines) => {
+            eprintln!("error: {}", lines.join("\n  "));
             return ExitCode::from(EXIT_ERROR);
         }
     };
@@ -61,18 +68,28 @@ pub fn run(args: DiffArgs) -> ExitCode {
     ExitCode::from(u8::from(!differences.is_empty()))
 }
 
-fn load(path: &Path, canonical: bool) -> Result<Value, String> {
-    let at = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+/// A side as JSON; `Err` is the error's lines: the message, then (for a bundle the reference
+/// rejects) its context and rule, as `reduce` prints them.
+fn load(path: &Path, canonical: bool, bounds: LogBounds) -> Result<Value, Vec<String>> {
+    let at = |e: &dyn std::fmt::Display| vec![format!("{}: {e}", path.display())];
     if path.is_dir() {
-        let trace = replay_dir(path)
-            .map_err(|e| at(&format!("the reference reducer rejects this bundle: {}", e.message())))?
-            .trace;
+        let trace = match Bundle::read_dir_bounded(path, bounds).and_then(|bundle| replay(&bundle)) {
+            Ok(replayed) => replayed.trace,
+            Err(error) => {
+                let rule = catalog::rule_for(&error.kind);
+                let mut lines = at(&format!("the reference reducer rejects this bundle: {}", error.message()));
+                lines.extend(error.context_lines());
+                lines.push(format!("rule: {} {}", rule.id, rule.slug));
+                return Err(lines);
+            }
+        };
         return match canonical {
             true => Ok(canonical_form(&trace)),
             false => serde_json::to_value(&trace).map_err(|e| at(&e)),
         };
     }
-    let bytes = std::fs::read(path).map_err(|e| at(&e))?;
+    // A state file is held whole, so the bundle limit bounds it; a FIFO or device is never opened.
+    let bytes = read_regular(path, bounds.max_bundle_bytes).map_err(|e| at(&e))?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| at(&format!("not JSON: {e}")))?;
     if !canonical {
         return Ok(value);

@@ -49,7 +49,8 @@ enum Command {
     Revisions,
 }
 
-/// The reading limits, shared by `check` and `reduce`; each command has its own defaults.
+/// The reading limits, shared by `check`, `reduce`, `diff` and `compare`; `reduce` has its own
+/// defaults, the others `check`'s.
 #[derive(Args, Clone, Copy, Debug)]
 pub struct LimitArgs {
     /// Largest line of trace.jsonl (and manifest.json), in bytes [default: 16 MiB].
@@ -58,10 +59,10 @@ pub struct LimitArgs {
     /// Largest payload file, in bytes [default: 256 MiB].
     #[arg(long, value_name = "BYTES")]
     pub max_payload_bytes: Option<u64>,
-    /// Largest bundle (all its files), in bytes [default: 16 GiB for check, none for reduce].
+    /// Largest bundle (all its files), in bytes [default: 16 GiB; none for reduce].
     #[arg(long, value_name = "BYTES")]
     pub max_bundle_bytes: Option<u64>,
-    /// Most events in one trace.jsonl [default: 10,000,000 for check, none for reduce].
+    /// Most events in one trace.jsonl [default: 10,000,000; none for reduce].
     #[arg(long, value_name = "N")]
     pub max_events: Option<usize>,
 }

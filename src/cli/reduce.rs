@@ -1,10 +1,14 @@
 //! `reduce`: write state.json as upstream does.
 
+mod atomic;
+
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+
+use self::atomic::write_replacing;
 
 use super::{print_error, LimitArgs, RevisionArg, EXIT_ERROR};
 use crate::bundle::{Bundle, REDUCED_STATE_FILE_NAME};
@@ -65,32 +69,4 @@ pub fn run(args: ReduceArgs) -> ExitCode {
     }
     println!("{}", path.display());
     ExitCode::SUCCESS
-}
-
-/// Write through a temporary file renamed into place: a reader never sees half a file, and a
-/// symlink at `path` is replaced, never followed out of the bundle. The file gets the mode a plain
-/// write would give it (an existing file's, else 0666 less the umask). A FIFO or device at `path`
-/// is written to, not replaced.
-fn write_replacing(path: &Path, write: impl Fn(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
-    let existing = std::fs::symlink_metadata(path).ok();
-    if let Some(meta) = &existing {
-        let kind = meta.file_type();
-        if !kind.is_file() && !kind.is_symlink() && !kind.is_dir() {
-            return write(&mut std::fs::File::create(path)?);
-        }
-    }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut file = builder.tempfile_in(dir)?;
-    if let Some(meta) = existing.filter(|meta| meta.is_file()) {
-        file.as_file().set_permissions(meta.permissions())?;
-    }
-    write(file.as_file_mut())?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

@@ -80,7 +80,7 @@ impl Candidate for ExternalCommand {
         &self.template
     }
 
-    fn run(&self, dir: &Path) -> Outcome {
+    fn run(&self, dir: &Path, _: crate::bundle::LogBounds) -> Outcome {
         let scratch = match tempfile::tempdir() {
             Ok(scratch) => scratch,
             Err(e) => return Outcome::Crashed { detail: format!("could not make a scratch directory: {e}") },

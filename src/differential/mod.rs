@@ -30,13 +30,14 @@ mod judge;
 mod persist;
 mod planted;
 mod runner;
+mod screen;
 mod shrink;
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, LogBounds};
 use crate::suite::{Reducer, ReferenceReducer};
 pub use baseline::Baseline;
 pub use cases::{bundle_cases, corpus_cases, upstream_cases, CaseSize, Expected, FixedCase};
@@ -105,8 +106,9 @@ pub enum Outcome {
 pub trait Candidate: Sync {
     fn name(&self) -> &str;
 
-    /// Run on the bundle at `dir`. Never panics: every failure is an [`Outcome`].
-    fn run(&self, dir: &Path) -> Outcome;
+    /// Run on the bundle at `dir`, reading it within `bounds` (a process reads for itself: the
+    /// bounds are for reducers in this process). Never panics: every failure is an [`Outcome`].
+    fn run(&self, dir: &Path, bounds: LogBounds) -> Outcome;
 }
 
 impl<R: JsonReducer + ?Sized> Candidate for R {
@@ -114,10 +116,10 @@ impl<R: JsonReducer + ?Sized> Candidate for R {
         JsonReducer::name(self)
     }
 
-    /// Reads the bundle first: a bundle that does not read is rejected with the reader's error,
-    /// as `reduce` would.
-    fn run(&self, dir: &Path) -> Outcome {
-        let bundle = match Bundle::read_dir(dir) {
+    /// Reads the bundle first, within `bounds`: a bundle that does not read is rejected with the
+    /// reader's error, as `reduce` would.
+    fn run(&self, dir: &Path, bounds: LogBounds) -> Outcome {
+        let bundle = match Bundle::read_dir_bounded(dir, bounds) {
             Ok(bundle) => bundle,
             Err(e) => return Outcome::Rejected { message: e.message(), stderr: String::new() },
         };

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{Outcome, Verdict};
-use crate::bundle::Bundle;
+use crate::bundle::{bundle_root, read_top_level, Bundle, LogBounds, RAW_EVENT_LOG_FILE_NAME};
 
 /// Where a case's bundle comes from.
 pub enum Source<'a> {
@@ -20,22 +20,22 @@ pub struct Saved {
     pub reproduce: Option<String>,
 }
 
-/// Write the case; `reproduce` is the command line that runs one bundle, to which the saved
-/// bundle's path is appended.
+/// Write the case (the reference's outcome, then the candidate's); `reproduce` is the command
+/// line that runs one bundle, to which the saved bundle's path is appended. A bundle is read
+/// within `bounds`.
 pub fn save(
     out: &Path,
     name: &str,
     source: Source<'_>,
     verdict: &Verdict,
-    reference: &Outcome,
-    candidate: &Outcome,
+    (reference, candidate): (&Outcome, &Outcome),
+    bounds: LogBounds,
     reproduce: Option<&str>,
 ) -> std::io::Result<Saved> {
     let identity = match &source {
         Source::Memory(bundle) => bundle.event_log()?,
-        Source::Dir(dir) => {
-            std::fs::read(dir.join("trace.jsonl")).unwrap_or_else(|_| dir.as_os_str().as_encoded_bytes().to_vec())
-        }
+        Source::Dir(dir) => read_top_level(&bundle_root(dir), RAW_EVENT_LOG_FILE_NAME, bounds.max_bundle_bytes, None)
+            .unwrap_or_else(|_| dir.as_os_str().as_encoded_bytes().to_vec()),
     };
     let mut hash = fnv1a(verdict.kind.slug().as_bytes());
     hash = identity.iter().fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME));
@@ -61,7 +61,7 @@ pub fn save(
         let _ = writeln!(diff, "{difference}");
     }
     std::fs::write(dir.join("diff.txt"), diff)?;
-    if let Some(page) = html_page(name, &bundle_dir, verdict, reference, candidate) {
+    if let Some(page) = html_page(name, &bundle_dir, verdict, (reference, candidate), bounds) {
         std::fs::write(dir.join("report.html"), page)?;
     }
     let reproduce =
@@ -79,12 +79,12 @@ fn html_page(
     name: &str,
     bundle_dir: &Path,
     verdict: &Verdict,
-    reference: &Outcome,
-    candidate: &Outcome,
+    (reference, candidate): (&Outcome, &Outcome),
+    bounds: LogBounds,
 ) -> Option<String> {
     let Outcome::State(state) = reference else { return None };
     let trace: crate::model::RolloutTrace = serde_json::from_value(state.clone()).ok()?;
-    let bundle = crate::bundle::Bundle::read_dir(bundle_dir).ok()?;
+    let bundle = Bundle::read_dir_bounded(bundle_dir, bounds).ok()?;
     let candidate = match candidate {
         Outcome::State(state) => Ok(state),
         Outcome::Rejected { message, .. } => Err(message.as_str()),

@@ -12,19 +12,26 @@ use rayon::prelude::*;
 
 use super::cases::{bundle_of, draw, generated_name, CaseSize, FixedCase, Variant};
 use super::persist::{save, Saved, Source};
+use super::screen::screen;
 use super::shrink::{shrink, ShrinkLimits, Target};
 use super::{judge, Candidate, Comparison, Outcome, Verdict};
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, LogBounds};
 use crate::generate::mutate::MutationKind;
 use crate::report::{Disagreement, DisagreementKind, Entry, Report, ReportKind};
 use crate::revision::Revision;
+use crate::rules::check::reducer_violation;
+use crate::rules::{Limits, Violation};
 
 /// What to run and how.
 #[derive(Debug, Clone)]
 pub struct CompareConfig {
     pub comparison: Comparison,
-    /// Bundles on disk: the corpus, upstream's cases, bundles given by path.
+    /// Bundles on disk: the corpus, upstream's cases, bundles given by path. One the reader
+    /// refuses as input (see `screen`) is given to neither side: it is no case, and its rule and
+    /// place are a figure of the report.
     pub fixed: Vec<FixedCase>,
+    /// What a bundle on disk may hold, for the screen and for every reducer in this process.
+    pub bounds: LogBounds,
     /// Generated draws; each gives a reordered case and a mutated one.
     pub cases: u64,
     pub seed: u64,
@@ -52,6 +59,7 @@ impl Default for CompareConfig {
         CompareConfig {
             comparison: Comparison::default(),
             fixed: Vec::new(),
+            bounds: Limits::CHECK.bounds(),
             cases: 100,
             seed: 0x5eed,
             size: CaseSize::Medium,
@@ -74,6 +82,8 @@ struct Evaluated {
     reference: Outcome,
     candidate: Outcome,
     verdict: Option<Verdict>,
+    /// Why the bundle was given to neither side.
+    refused: Option<Violation>,
 }
 
 enum Evaluation {
@@ -98,7 +108,7 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
         .fixed
         .par_iter()
         .map(|case| {
-            let result = fixed(reference, candidate, case, config.comparison);
+            let result = fixed(reference, candidate, case, config);
             bar.inc(1);
             result
         })
@@ -119,6 +129,7 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
+    let compared = evaluated.iter().filter(|case| case.refused.is_none()).count();
     let mut figures = vec![
         ("candidate".to_owned(), candidate.name().to_owned()),
         ("reference".to_owned(), reference.name().to_owned()),
@@ -126,8 +137,8 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
             "cases per second".to_owned(),
             format!(
                 "{:.1} ({} cases in {:.1} s)",
-                evaluated.len() as f64 / elapsed.as_secs_f64().max(1e-9),
-                evaluated.len(),
+                compared as f64 / elapsed.as_secs_f64().max(1e-9),
+                compared,
                 elapsed.as_secs_f64()
             ),
         ),
@@ -136,9 +147,21 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
     if skipped > 0 {
         figures.push(("generated draws skipped by --time-budget".to_owned(), skipped.to_string()));
     }
+    // A refused bundle was not compared, so it is no case: its rule and place go under the summary.
+    for case in &evaluated {
+        if let Some(refused) = &case.refused {
+            let rule = refused.rule;
+            let place = refused.location.display();
+            figures.push((
+                format!("refused as input, given to neither reducer: {}", case.name),
+                format!("{} {} at {place}: {}", rule.id, rule.slug, refused.message),
+            ));
+        }
+    }
     let mut shrunk = HashSet::new();
     let entries = evaluated
         .into_iter()
+        .filter(|case| case.refused.is_none())
         .map(|case| entry(reference, candidate, config, case, &mut shrunk, &mut figures))
         .collect();
     let mut report = Report::new(ReportKind::Compare, entries);
@@ -147,20 +170,21 @@ pub fn compare(reference: &dyn Candidate, candidate: &dyn Candidate, config: &Co
     report
 }
 
-fn fixed(reference: &dyn Candidate, candidate: &dyn Candidate, case: &FixedCase, comparison: Comparison) -> Evaluated {
+fn fixed(reference: &dyn Candidate, candidate: &dyn Candidate, case: &FixedCase, config: &CompareConfig) -> Evaluated {
+    let source = Evaluation::Fixed(case.dir.clone());
+    if let Some(refused) = screen(&case.dir, config.bounds) {
+        let outcome = Outcome::Rejected { message: refused.message(), stderr: String::new() };
+        let refused = Some(reducer_violation(&refused));
+        let (reference, candidate) = (outcome.clone(), outcome);
+        return Evaluated { name: case.name.clone(), source, reference, candidate, verdict: None, refused };
+    }
     let expected = match &case.expected {
         Some(expected) => expected.outcome(),
-        None => reference.run(&case.dir),
+        None => reference.run(&case.dir, config.bounds),
     };
-    let got = candidate.run(&case.dir);
-    let verdict = judge(&expected, &got, comparison);
-    Evaluated {
-        name: case.name.clone(),
-        source: Evaluation::Fixed(case.dir.clone()),
-        reference: expected,
-        candidate: got,
-        verdict,
-    }
+    let got = candidate.run(&case.dir, config.bounds);
+    let verdict = judge(&expected, &got, config.comparison);
+    Evaluated { name: case.name.clone(), source, reference: expected, candidate: got, verdict, refused: None }
 }
 
 fn generated(
@@ -174,7 +198,7 @@ fn generated(
         .into_iter()
         .filter_map(|variant| {
             let (bundle, kind) = bundle_of(&drawn, variant, None, config.revision)?;
-            let (expected, got, verdict) = run_pair(reference, candidate, &bundle, config.comparison);
+            let (expected, got, verdict) = run_pair(reference, candidate, &bundle, config.comparison, config.bounds);
             let bundle = verdict.is_some().then(|| Box::new(bundle));
             Some(Evaluated {
                 name: generated_name(config.seed, index, variant, kind),
@@ -182,6 +206,7 @@ fn generated(
                 reference: expected,
                 candidate: got,
                 verdict,
+                refused: None,
             })
         })
         .collect()
@@ -193,6 +218,7 @@ pub(super) fn run_pair(
     candidate: &dyn Candidate,
     bundle: &Bundle,
     comparison: Comparison,
+    bounds: LogBounds,
 ) -> (Outcome, Outcome, Option<Verdict>) {
     let written = tempfile::tempdir().and_then(|scratch| {
         let dir = scratch.path().join("bundle");
@@ -205,8 +231,8 @@ pub(super) fn run_pair(
             return (failed.clone(), failed.clone(), judge(&failed, &failed, comparison));
         }
     };
-    let expected = reference.run(&dir);
-    let got = candidate.run(&dir);
+    let expected = reference.run(&dir, bounds);
+    let got = candidate.run(&dir, bounds);
     let verdict = judge(&expected, &got, comparison);
     (expected, got, verdict)
 }
@@ -249,7 +275,8 @@ fn entry(
                 kind,
                 disagreement: verdict.kind,
             };
-            if let Some(shrunk) = shrink(reference, candidate, config.comparison, target, config.shrink) {
+            if let Some(shrunk) = shrink(reference, candidate, config.comparison, config.bounds, target, config.shrink)
+            {
                 figures.push((
                     format!("shrink {}", case.name),
                     format!(
@@ -272,7 +299,7 @@ fn entry(
             (None, Some(dir)) => Source::Dir(dir),
             (None, None) => return None,
         };
-        match save(out, &case.name, source, &verdict, &expected, &got, config.reproduce.as_deref()) {
+        match save(out, &case.name, source, &verdict, (&expected, &got), config.bounds, config.reproduce.as_deref()) {
             Ok(saved) => Some(saved),
             Err(e) => {
                 eprintln!("warning: could not save {} under {}: {e}", case.name, out.display());

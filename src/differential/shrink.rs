@@ -10,7 +10,7 @@ use proptest::test_runner::{Config, TestCaseError, TestError};
 use super::cases::{bundle_of, case_runner, draw_strategy, Variant};
 use super::runner::run_pair;
 use super::{Candidate, Comparison, Outcome, Verdict};
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, LogBounds};
 use crate::generate::mutate::MutationKind;
 use crate::generate::scenario::Size;
 use crate::report::DisagreementKind;
@@ -61,6 +61,7 @@ pub fn shrink(
     reference: &dyn Candidate,
     candidate: &dyn Candidate,
     comparison: Comparison,
+    bounds: LogBounds,
     target: Target,
     limits: ShrinkLimits,
 ) -> Option<Shrunk> {
@@ -76,7 +77,7 @@ pub fn shrink(
     let mut runner = case_runner(target.seed, target.index, config);
     let still_disagrees = |bundle: &Bundle| {
         runs.set(runs.get() + 1);
-        let (reference, candidate, verdict) = run_pair(reference, candidate, bundle, comparison);
+        let (reference, candidate, verdict) = run_pair(reference, candidate, bundle, comparison, bounds);
         verdict.filter(|v| v.kind == target.disagreement).map(|verdict| (reference, candidate, verdict))
     };
     let result = runner.run(&draw_strategy(target.size), |draw| {
