@@ -157,7 +157,9 @@ pub fn show_page(name: &str, bundle: &Bundle, options: Options) -> String {
 pub fn render(report: &super::Report, out: &mut dyn Write) -> io::Result<()> {
     let options = Options { show_values: report.show_values, revision: report.revision, ..Options::default() };
     let sections = report.entries.iter().map(|entry| {
-        let bundle = entry.path.as_ref().and_then(|path| Bundle::read_dir(path).ok());
+        // Within check's default limits: the page must not read what check itself refused.
+        let bundles = crate::rules::Limits::CHECK.bounds();
+        let bundle = entry.path.as_ref().and_then(|path| Bundle::read_dir_bounded(path, bundles).ok());
         let drawn = bundle.as_ref().map(|bundle| Drawn::new(bundle, options.revision));
         match (&bundle, &drawn) {
             (Some(bundle), Some(drawn)) => {
