@@ -70,10 +70,14 @@ pub enum MutationKind {
     /// The first request's `input` gets an item of an unknown `type`: `unsupported model item
     /// type <type> in payload <p>`.
     UnknownModelItemType,
+    /// A bc8b25ea02 stream gets an `inference_first_delta` (an event of the inference-timing
+    /// revision) right after its first `inference_started`: upstream's reader stops at that line,
+    /// `parse trace event line <n>`.
+    NewerRevisionEvent,
 }
 
 impl MutationKind {
-    pub const ALL: [MutationKind; 17] = [
+    pub const ALL: [MutationKind; 18] = [
         MutationKind::DropThreadStart,
         MutationKind::DuplicateThreadStart,
         MutationKind::DropTurnStart,
@@ -91,6 +95,7 @@ impl MutationKind {
         MutationKind::CompletionUnknownCall,
         MutationKind::ToolEndUnknownCall,
         MutationKind::UnknownModelItemType,
+        MutationKind::NewerRevisionEvent,
     ];
 }
 

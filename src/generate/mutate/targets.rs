@@ -38,6 +38,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             _ => None,
         }),
         MutationKind::ReuseCallIdWithOtherContent => reuse_call_id(emitted),
+        MutationKind::NewerRevisionEvent => newer_revision_event(emitted),
         MutationKind::MissingPayloadFile => {
             let (index, request) = first_request(events)?;
             let path = (0..)
@@ -205,6 +206,29 @@ fn duplicate(events: &[PlannedEvent], error_of: impl Fn(&RawPayload) -> Option<E
             error,
             fails_at: index + 1,
         })
+    })
+}
+
+/// Only bc8b25ea02 streams: a stream of the timing revision has timing facts for its calls.
+fn newer_revision_event(emitted: &Emitted) -> Option<Target> {
+    if !emitted.facts.timing.is_empty() {
+        return None;
+    }
+    let (index, event) =
+        emitted.events.iter().enumerate().find(|(_, e)| matches!(e.payload, RawPayload::InferenceStarted { .. }))?;
+    let RawPayload::InferenceStarted { inference_call_id, .. } = &event.payload else { return None };
+    let delta = PlannedEvent {
+        payload: RawPayload::InferenceFirstDelta { inference_call_id: inference_call_id.clone() },
+        tag: Tag::Plain,
+        ..event.clone()
+    };
+    let fails_at = index + 1;
+    // Lines count from 1.
+    Some(Target {
+        edit: Edit::Insert(fails_at, Box::new(delta)),
+        payload: None,
+        error: ErrorKind::TraceLineParse(fails_at + 1),
+        fails_at,
     })
 }
 
