@@ -147,8 +147,7 @@ impl Emitter {
         let turn_id = format!("turn-{}", self.next("turn"));
         self.state(&thread).current_turn = Some(turn_id.clone());
         self.state(&thread).pending_inputs.extend(inputs);
-        let payload = RawPayload::CodexTurnStarted { codex_turn_id: turn_id.clone(), thread_id: thread.clone() };
-        self.spine(&thread, false, payload, Tag::Plain, preds);
+        self.turn_started(&thread, &turn_id, preds);
         let exchange = |reply: bool, calls: &[Call]| Exchange {
             incremental: true,
             user_message: false,

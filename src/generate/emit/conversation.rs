@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::{Emitter, HbRule, Tag, MODEL, PROVIDER};
 use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind};
-use crate::generate::facts::CompactionFact;
+use crate::generate::facts::{CompactionFact, InferenceFact, TurnFact};
 use crate::generate::scenario::{Exchange, ForkedHistory, Outcome, Step, TurnPlan};
 
 pub fn user_message(text: &str) -> Value {
@@ -52,8 +52,7 @@ impl Emitter {
         state.current_turn = Some(turn_id.clone());
         // A turn that never ended leaves its cells running; they are not this turn's.
         state.cells_ended_by_turn.clear();
-        let payload = RawPayload::CodexTurnStarted { codex_turn_id: turn_id.clone(), thread_id: thread.to_owned() };
-        self.spine(thread, false, payload, Tag::Plain, Vec::new());
+        self.turn_started(thread, &turn_id, Vec::new());
         for step in &plan.steps {
             match step {
                 Step::Exchange(exchange) => {
@@ -70,9 +69,17 @@ impl Emitter {
         }
     }
 
+    /// A turn's start event; the turn runs until [`Self::end_turn`], if it ever ends.
+    pub(super) fn turn_started(&mut self, thread: &str, turn_id: &str, preds: Vec<(usize, HbRule)>) {
+        let payload = RawPayload::CodexTurnStarted { codex_turn_id: turn_id.to_owned(), thread_id: thread.to_owned() };
+        self.spine(thread, false, payload, Tag::Plain, preds);
+        self.facts.turns.insert(turn_id.to_owned(), TurnFact { thread_id: thread.to_owned(), end: None });
+    }
+
     pub(super) fn end_turn(&mut self, thread: &str, status: ExecutionStatus) {
+        let turn_id = self.state(thread).current_turn.clone().expect("a turn is running");
+        self.facts.turns.get_mut(&turn_id).expect("the turn started").end = Some(status);
         let state = self.state(thread);
-        let turn_id = state.current_turn.clone().expect("a turn is running");
         let waits = std::mem::take(&mut state.turn_waits).into_iter().map(|e| (e, HbRule::TurnEndsAfterWork)).collect();
         let payload = RawPayload::CodexTurnEnded { codex_turn_id: turn_id.clone(), status };
         let end = self.spine(thread, true, payload, Tag::Plain, waits);
@@ -104,6 +111,15 @@ impl Emitter {
         let waits: Vec<(usize, HbRule)> =
             std::mem::take(&mut state.pending_waits).into_iter().map(|e| (e, HbRule::OutputBeforeRequest)).collect();
         let request_payload = self.payload(RawPayloadKind::InferenceRequest, &request);
+        let mut fact = InferenceFact {
+            thread_id: thread.to_owned(),
+            codex_turn_id: turn_id.clone(),
+            status: ExecutionStatus::Completed,
+            request: request_payload.raw_payload_id.clone(),
+            response: None,
+            response_items: 0,
+            completed: None,
+        };
         if incremental.is_some() {
             self.facts.incremental_requests += 1;
         }
@@ -175,6 +191,9 @@ impl Emitter {
                 let usage = json!({"input_tokens": 100 + call_id_base, "cached_input_tokens": 10, "cache_write_input_tokens": 3, "output_tokens": 20, "reasoning_output_tokens": 5, "total_tokens": 120 + call_id_base});
                 let response = json!({"response_id": response_id, "upstream_request_id": format!("req-{call_id_base}"), "token_usage": usage, "output_items": recorded});
                 let response_payload = self.payload(RawPayloadKind::InferenceResponse, &response);
+                fact.response = Some(response_payload.raw_payload_id.clone());
+                fact.response_items = recorded.len();
+                fact.completed = Some((response_id.clone(), format!("req-{call_id_base}"), 100 + call_id_base as u64));
                 let (server_created_at_unix_ms, server_completed_at_unix_ms) =
                     self.completion_server_times(&inference_id, call_id_base, stream, true, &response_id);
                 RawPayload::InferenceCompleted {
@@ -192,6 +211,12 @@ impl Emitter {
                     let response = json!({"response_id": null, "upstream_request_id": null, "token_usage": null, "output_items": recorded});
                     self.payload(RawPayloadKind::InferenceResponse, &response)
                 });
+                fact.response = partial_response_payload.as_ref().map(|p| p.raw_payload_id.clone());
+                fact.response_items = if partial { recorded.len() } else { 0 };
+                fact.status = match plan.outcome {
+                    Outcome::Failed { .. } => ExecutionStatus::Failed,
+                    _ => ExecutionStatus::Cancelled,
+                };
                 if matches!(plan.outcome, Outcome::Failed { .. }) {
                     RawPayload::InferenceFailed {
                         inference_call_id: inference_id.clone(),
@@ -214,6 +239,7 @@ impl Emitter {
             | RawPayload::InferenceCancelled { partial_response_payload, .. } => partial_response_payload.is_some(),
             _ => true,
         };
+        self.facts.inference_calls.insert(inference_id.clone(), fact);
         let after_stream = stream.last.map(|last| (last, HbRule::InferenceStream)).into_iter().collect();
         self.spine(thread, false, payload, tag, after_stream);
         let state = self.state(thread);

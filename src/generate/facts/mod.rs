@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod calls;
 mod tools;
 
+pub use calls::{InferenceFact, TurnFact};
 pub use tools::ToolFact;
 
 use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
@@ -39,6 +41,12 @@ pub struct ExpectedFacts {
     /// `tool_call_id → fact`, for every tool call of the stream.
     #[serde(default)]
     pub tools: BTreeMap<String, ToolFact>,
+    /// `inference_call_id → fact`, for every inference call of the stream.
+    #[serde(default)]
+    pub inference_calls: BTreeMap<String, InferenceFact>,
+    /// `codex_turn_id → fact`, for every turn of the stream.
+    #[serde(default)]
+    pub turns: BTreeMap<String, TurnFact>,
 }
 
 /// What a call's `timing` and `response_id` must show under the inference-timing revision, in
@@ -262,12 +270,16 @@ impl ExpectedFacts {
             }
         }
         self.check_timing(trace, &mut problems);
-        let tools: Vec<&String> = trace.tool_calls.keys().collect();
-        let expected_tools: Vec<&String> = self.tools.keys().collect();
-        if tools != expected_tools {
-            problems.push(format!("tool calls: expected {expected_tools:?}, got {tools:?}"));
-        }
+        same_ids("tool calls", trace.tool_calls.keys(), self.tools.keys(), &mut problems);
         for (id, fact) in &self.tools {
+            fact.check(id, trace, &mut problems);
+        }
+        same_ids("inference calls", trace.inference_calls.keys(), self.inference_calls.keys(), &mut problems);
+        for (id, fact) in &self.inference_calls {
+            fact.check(id, trace, !self.timing.is_empty(), &mut problems);
+        }
+        same_ids("codex turns", trace.codex_turns.keys(), self.turns.keys(), &mut problems);
+        for (id, fact) in &self.turns {
             fact.check(id, trace, &mut problems);
         }
         problems
@@ -333,5 +345,18 @@ fn source_holds(trace: &RolloutTrace, fact: &SourceFact, source: &TraceAnchor) -
             })
         }
         _ => false,
+    }
+}
+
+/// The reduced objects of one kind are exactly the ones the stream wrote.
+fn same_ids<'a>(
+    what: &str,
+    got: impl Iterator<Item = &'a String>,
+    expected: impl Iterator<Item = &'a String>,
+    problems: &mut Vec<String>,
+) {
+    let (got, expected): (Vec<&String>, Vec<&String>) = (got.collect(), expected.collect());
+    if got != expected {
+        problems.push(format!("{what}: expected {expected:?}, got {got:?}"));
     }
 }

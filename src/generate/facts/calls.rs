@@ -1,0 +1,90 @@
+//! What each inference call and codex turn of a generated stream must look like once reduced:
+//! owner, status, end, the response's ids and usage, and its payloads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::ExecutionStatus;
+use crate::model::{ExecutionWindow, RolloutTrace};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferenceFact {
+    pub thread_id: String,
+    pub codex_turn_id: String,
+    pub status: ExecutionStatus,
+    pub request: String,
+    /// The response payload: a completed call's, or a failed or cancelled call's partial one.
+    pub response: Option<String>,
+    /// How many output items that payload lists.
+    pub response_items: usize,
+    /// `(response_id, upstream_request_id, input_tokens)` of a completed call.
+    pub completed: Option<(String, String, u64)>,
+}
+
+impl InferenceFact {
+    /// Every disagreement between this fact and the reduced call `id`. `timing`: the stream is
+    /// of the inference-timing revision, whose created events may set `response_id` on any call
+    /// (its own facts check that).
+    pub fn check(&self, id: &str, trace: &RolloutTrace, timing: bool, problems: &mut Vec<String>) {
+        let Some(call) = trace.inference_calls.get(id) else {
+            problems.push(format!("{id}: inference call missing"));
+            return;
+        };
+        let mut expect = |what: &str, ok: bool| {
+            if !ok {
+                problems.push(format!("{id}: inference {what} is wrong: {call:?} for {self:?}"));
+            }
+        };
+        expect("thread", call.thread_id == self.thread_id);
+        expect("turn", call.codex_turn_id == self.codex_turn_id);
+        expect("execution", ended_as(&call.execution, self.status));
+        expect("request payload", call.raw_request_payload_id == self.request);
+        expect("response payload", call.raw_response_payload_id == self.response);
+        expect("response items", call.response_item_ids.len() == self.response_items);
+        let (response_id, upstream, usage) = match &self.completed {
+            Some((response, upstream, input_tokens)) => {
+                (Some(response.as_str()), Some(upstream.as_str()), Some(*input_tokens))
+            }
+            None => (None, None, None),
+        };
+        if !timing {
+            expect("response id", call.response_id.as_deref() == response_id);
+        }
+        expect("upstream request id", call.upstream_request_id.as_deref() == upstream);
+        expect("usage", call.usage.as_ref().map(|usage| usage.input_tokens) == usage);
+    }
+}
+
+/// A turn's status, and whether its end is recorded: `None` for a turn that never ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnFact {
+    pub thread_id: String,
+    pub end: Option<ExecutionStatus>,
+}
+
+impl TurnFact {
+    pub fn check(&self, id: &str, trace: &RolloutTrace, problems: &mut Vec<String>) {
+        let Some(turn) = trace.codex_turns.get(id) else {
+            problems.push(format!("{id}: codex turn missing"));
+            return;
+        };
+        let execution_ok = match self.end {
+            Some(status) => ended_as(&turn.execution, status),
+            None => {
+                let window = &turn.execution;
+                window.status == ExecutionStatus::Running
+                    && window.ended_at_unix_ms.is_none()
+                    && window.ended_seq.is_none()
+            }
+        };
+        if turn.thread_id != self.thread_id || !execution_ok {
+            problems.push(format!("{id}: turn {turn:?} instead of {self:?}"));
+        }
+    }
+}
+
+/// Ended with `status`, its end time and seq both recorded and not before its start.
+fn ended_as(window: &ExecutionWindow, status: ExecutionStatus) -> bool {
+    let ended_after_start = window.ended_seq.is_some_and(|seq| seq > window.started_seq)
+        && window.ended_at_unix_ms.is_some_and(|at| at >= window.started_at_unix_ms);
+    window.status == status && ended_after_start
+}
