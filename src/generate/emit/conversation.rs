@@ -193,7 +193,7 @@ impl Emitter {
                 let response_payload = self.payload(RawPayloadKind::InferenceResponse, &response);
                 fact.response = Some(response_payload.raw_payload_id.clone());
                 fact.response_items = recorded.len();
-                fact.completed = Some((response_id.clone(), format!("req-{call_id_base}"), 100 + call_id_base as u64));
+                fact.completed = Some((response_id.clone(), format!("req-{call_id_base}"), 100 + call_id_base));
                 let (server_created_at_unix_ms, server_completed_at_unix_ms) =
                     self.completion_server_times(&inference_id, call_id_base, stream, true, &response_id);
                 RawPayload::InferenceCompleted {
