@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::tools::{cell_source, Runtime, ToolSpec};
+use super::tools::{cell_source, exec_output, exec_request, Payloads, Runtime, ToolSpec};
 use super::{Emitter, HbRule, Tag};
 use crate::bundle::{
     CodeCellRuntimeStatus as Status, ExecutionStatus, RawPayload, RawPayloadKind, RawToolCallRequester, ToolCallKind,
@@ -116,6 +116,8 @@ impl Emitter {
             };
             let preds = vec![last, (start, HbRule::NestedTool)];
             let (_, _, end) = self.tool_events(thread, turn, spec, preds);
+            let request = exec_request(vec!["bash".into(), "-lc".into(), cmd]);
+            self.terminal_fact(&tool_call_id, None, request, exec_output(&output), Payloads::Runtime);
             last = (end, HbRule::NestedTool);
             nested.push(tool_call_id);
         }

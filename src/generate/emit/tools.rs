@@ -5,8 +5,9 @@ use serde_json::{json, Value};
 use super::conversation::ResponseItem;
 use super::{Emitter, HbRule, Tag};
 use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind, RawToolCallRequester, ToolCallKind, ToolCallSummary};
-use crate::generate::facts::ToolFact;
+use crate::generate::facts::{TerminalFact, ToolFact};
 use crate::generate::scenario::{Call, CodeCellPlan};
+use crate::model::{TerminalRequest, TerminalResult};
 
 /// A call the response carries, resolved against what the thread can do at this point.
 pub enum CallWork {
@@ -202,6 +203,7 @@ impl Emitter {
             invocation: invocation_payload.raw_payload_id.clone(),
             runtime: Vec::new(),
             result: None,
+            terminal: None,
         };
         self.facts.tools.insert(spec.tool_call_id.clone(), fact);
         self.push(
@@ -287,6 +289,25 @@ impl Emitter {
         (start, runtime_events, end)
     }
 
+    /// The operation a terminal tool's events make, once the tool's events are written.
+    pub(super) fn terminal_fact(
+        &mut self,
+        tool_call_id: &str,
+        terminal_id: Option<String>,
+        request: TerminalRequest,
+        result: TerminalResult,
+        payloads: Payloads,
+    ) {
+        let tool = self.tool_fact(tool_call_id);
+        let payloads = match payloads {
+            Payloads::Runtime => tool.runtime.clone(),
+            Payloads::InvocationAndResult => {
+                [Some(tool.invocation.clone()), tool.result.clone()].into_iter().flatten().collect()
+            }
+        };
+        tool.terminal = Some(TerminalFact { terminal_id, request, result, payloads });
+    }
+
     fn tool_fact(&mut self, tool_call_id: &str) -> &mut ToolFact {
         self.facts.tools.get_mut(tool_call_id).expect("a tool's fact is written at its start")
     }
@@ -356,6 +377,8 @@ impl Emitter {
                     output_item("function_call_output", &call_id, &output),
                 );
                 let (_, _, end) = self.direct_tool(thread, turn, spec, after_request);
+                let request = exec_request(vec!["bash".into(), "-lc".into(), cmd]);
+                self.terminal_fact(&call_id, process_id, request, exec_output(&output), Payloads::Runtime);
                 if let Some(session) = session {
                     self.session_last.insert(session, end);
                     self.state(thread).open_sessions.push(session);
@@ -376,6 +399,13 @@ impl Emitter {
                 let mut preds = after_request;
                 preds.extend(self.session_last.get(&session).map(|&e| (e, HbRule::SessionSerialized)));
                 let (_, _, end) = self.direct_tool(thread, turn, spec, preds);
+                let request = TerminalRequest::WriteStdin {
+                    stdin: "y\n".to_owned(),
+                    yield_time_ms: Some(250),
+                    max_output_tokens: None,
+                };
+                let result = TerminalResult { exit_code: None, ..exec_output(&output) };
+                self.terminal_fact(&call_id, Some(session.to_string()), request, result, Payloads::InvocationAndResult);
                 self.session_last.insert(session, end);
                 self.facts.session_reuses += 1;
                 self.facts.terminal_sessions.entry(session.to_string()).or_default().push(call_id.clone());
@@ -452,5 +482,35 @@ impl Emitter {
             }
             CallWork::Agent(call) => self.run_agent_call(thread, turn, request, call),
         }
+    }
+}
+
+/// Which of a terminal tool's payloads its operation lists: its runtime begin and end, or (a
+/// write_stdin without runtime events) its invocation and result.
+pub(super) enum Payloads {
+    Runtime,
+    InvocationAndResult,
+}
+
+/// An exec_command operation's request, as its runtime begin states it.
+pub(super) fn exec_request(command: Vec<String>) -> TerminalRequest {
+    TerminalRequest::ExecCommand {
+        display_command: command.join(" "),
+        command,
+        cwd: "/repo".to_owned(),
+        yield_time_ms: None,
+        max_output_tokens: None,
+    }
+}
+
+/// The result of a command that printed `output` and exited 0.
+pub(super) fn exec_output(output: &str) -> TerminalResult {
+    TerminalResult {
+        exit_code: Some(0),
+        stdout: output.to_owned(),
+        stderr: String::new(),
+        formatted_output: Some(output.to_owned()),
+        original_token_count: None,
+        chunk_id: None,
     }
 }

@@ -9,7 +9,7 @@ mod calls;
 mod tools;
 
 pub use calls::{InferenceFact, TurnFact};
-pub use tools::ToolFact;
+pub use tools::{TerminalFact, ToolFact};
 
 use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
 use crate::model::{

@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::{ExecutionStatus, ToolCallKind, ToolCallSummary};
-use crate::model::{ConversationItemKind, RolloutTrace, ToolCall, ToolCallRequester};
+use crate::model::{
+    ConversationItemKind, RolloutTrace, TerminalModelObservation, TerminalObservationSource, TerminalOperation,
+    TerminalOperationKind, TerminalRequest, TerminalResult, ToolCall, ToolCallRequester,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolFact {
@@ -20,6 +23,44 @@ pub struct ToolFact {
     /// Runtime payloads in event order (the tool's own events are causally ordered).
     pub runtime: Vec<String>,
     pub result: Option<String>,
+    /// The terminal operation of an exec_command or write_stdin tool.
+    pub terminal: Option<TerminalFact>,
+}
+
+/// An exec_command or write_stdin tool's operation: its session, request, result and payloads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerminalFact {
+    pub terminal_id: Option<String>,
+    pub request: TerminalRequest,
+    pub result: TerminalResult,
+    /// The payload that created the operation, then the one that ended it.
+    pub payloads: Vec<String>,
+}
+
+impl TerminalFact {
+    fn holds(&self, tool: &ToolCall, operation: &TerminalOperation) -> bool {
+        let kind = match self.request {
+            TerminalRequest::ExecCommand { .. } => TerminalOperationKind::ExecCommand,
+            TerminalRequest::WriteStdin { .. } => TerminalOperationKind::WriteStdin,
+        };
+        // A tool the model called is seen through its own items; a cell's tool is not.
+        let observations = match &tool.model_visible_call_id {
+            Some(_) => vec![TerminalModelObservation {
+                call_item_ids: tool.model_visible_call_item_ids.clone(),
+                output_item_ids: tool.model_visible_output_item_ids.clone(),
+                source: TerminalObservationSource::DirectToolCall,
+            }],
+            None => Vec::new(),
+        };
+        operation.kind == kind
+            && operation.terminal_id == self.terminal_id
+            && operation.request == self.request
+            && operation.result.as_ref() == Some(&self.result)
+            && operation.raw_payload_ids == self.payloads
+            && operation.execution.status == ExecutionStatus::Completed
+            && operation.execution.ended_seq.is_some()
+            && operation.model_observations == observations
+    }
 }
 
 impl ToolFact {
@@ -60,9 +101,12 @@ impl ToolFact {
         let terminal = matches!(self.kind, ToolCallKind::ExecCommand | ToolCallKind::WriteStdin);
         match (&tool.terminal_operation_id, &tool.summary) {
             (Some(operation_id), ToolCallSummary::Terminal { operation_id: summary_id }) => {
+                let operation = trace.terminal_operations.get(operation_id);
                 terminal
                     && operation_id == summary_id
-                    && trace.terminal_operations.get(operation_id).is_some_and(|op| op.tool_call_id == id)
+                    && operation.is_some_and(|op| {
+                        op.tool_call_id == id && self.terminal.as_ref().is_some_and(|fact| fact.holds(tool, op))
+                    })
             }
             (None, ToolCallSummary::Generic { label, input_preview: None, output_preview: None }) => {
                 !terminal && label == &self.label
