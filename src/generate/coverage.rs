@@ -31,10 +31,12 @@ pub enum Path {
     TerminalSessionReuse,
     /// A child's tool or code cell starts before an event of the root thread.
     ChildWorkInterleaved,
+    /// A message to a child whose thread never started.
+    MessageToNeverStartedChild,
 }
 
 impl Path {
-    pub const ALL: [Path; 10] = [
+    pub const ALL: [Path; 11] = [
         Path::CellQueuedBeforeSource,
         Path::LifecycleQueued,
         Path::NestedToolWhileQueued,
@@ -45,6 +47,7 @@ impl Path {
         Path::AgentResultDelivered,
         Path::TerminalSessionReuse,
         Path::ChildWorkInterleaved,
+        Path::MessageToNeverStartedChild,
     ];
 }
 
@@ -61,6 +64,7 @@ impl fmt::Display for Path {
             Path::AgentResultDelivered => "agent result delivered",
             Path::TerminalSessionReuse => "terminal session reuse",
             Path::ChildWorkInterleaved => "child work interleaved",
+            Path::MessageToNeverStartedChild => "message to a never-started child",
         };
         f.write_str(name)
     }
@@ -110,6 +114,8 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
     add(Path::IncrementalRequest, facts.incremental_requests > 0);
     add(Path::AgentResultDelivered, edges(InteractionEdgeKind::AgentResult, None));
     add(Path::TerminalSessionReuse, facts.session_reuses > 0);
+    let never_started_target = |r: &UndeliveredReason| *r == UndeliveredReason::TargetThreadNeverStarted;
+    add(Path::MessageToNeverStartedChild, facts.undelivered.values().any(never_started_target));
     found.sort();
     found
 }

@@ -80,6 +80,11 @@ impl Emitter {
         self.children.iter().rposition(|child| child.started && !child.closed && child.parent_thread == thread)
     }
 
+    /// The latest child of `thread` whose thread never started.
+    fn unstarted_child(&self, thread: &str) -> Option<usize> {
+        self.children.iter().rposition(|child| !child.started && child.parent_thread == thread)
+    }
+
     fn child_of_thread(&self, thread: &str) -> Option<&Child> {
         self.children.iter().find(|child| child.thread_id == thread)
     }
@@ -105,7 +110,8 @@ impl Emitter {
                 Some(AgentCall::Spawn { call_id, child, plan: plan.clone() })
             }
             Call::Message { followup, via_activity } => {
-                let child = self.live_child(thread)?;
+                // With no live child, a message goes to one that never started, and stays undelivered.
+                let child = self.live_child(thread).or_else(|| self.unstarted_child(thread))?;
                 let target = self.children[child].agent_path.clone();
                 Some(AgentCall::Message { call_id, child, target, followup: *followup, via_activity: *via_activity })
             }
@@ -245,7 +251,9 @@ impl Emitter {
                     (ToolCallKind::SendMessage, InteractionEdgeKind::SendMessage)
                 };
                 let text = message_text(&call_id);
-                let runtime = if *via_activity {
+                let started = self.children[child].started;
+                // An activity names a running agent; a never-started child gets the plain events.
+                let runtime = if *via_activity && started {
                     vec![Runtime::End(self.activity(&call_id, child, "interacted"))]
                 } else {
                     let begin = json!({"call_id": call_id, "sender_thread_id": thread, "receiver_thread_id": child_thread, "prompt": text});
@@ -255,6 +263,11 @@ impl Emitter {
                 let spec = self.agent_spec(&call, kind, runtime);
                 let (start, runtime_events, end) = self.direct_tool(thread, turn, spec, after_request);
                 // The first runtime event creates the edge; a late end may be lost (listed dependence).
+                let edge_id = format!("edge:tool:{call_id}");
+                if !started {
+                    self.facts.undelivered.insert(edge_id, UndeliveredReason::TargetThreadNeverStarted);
+                    return;
+                }
                 let carries = self.payload_ids_of(&[start, runtime_events[0], end]);
                 self.facts.edges.insert(
                     format!("edge:tool:{call_id}"),
