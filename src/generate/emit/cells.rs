@@ -144,6 +144,10 @@ impl Emitter {
             cell_id.clone(),
             CellFact {
                 thread_id: thread.to_owned(),
+                codex_turn_id: turn.to_owned(),
+                runtime_cell_id: runtime_cell_id.to_owned(),
+                source_js: cell_source(call_id),
+                yielded: yields,
                 model_visible_call_id: call_id.to_owned(),
                 runtime_status: final_status,
                 execution_status: execution_of(final_status),

@@ -13,7 +13,8 @@ pub use tools::{TerminalFact, ToolFact};
 
 use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
 use crate::model::{
-    ConversationItemKind, ConversationPart, ConversationRole, InteractionEdgeKind, RolloutTrace, TraceAnchor,
+    CodeCell, ConversationItemKind, ConversationPart, ConversationRole, InteractionEdgeKind, ProducerRef, RolloutTrace,
+    TraceAnchor,
 };
 use crate::reducer::{Leftovers, UndeliveredReason};
 
@@ -64,6 +65,11 @@ pub struct TimingFact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellFact {
     pub thread_id: String,
+    pub codex_turn_id: String,
+    pub runtime_cell_id: String,
+    pub source_js: String,
+    /// Whether its initial response said `yielded` (which records `yielded_at`).
+    pub yielded: bool,
     pub model_visible_call_id: String,
     pub runtime_status: CodeCellRuntimeStatus,
     pub execution_status: ExecutionStatus,
@@ -138,6 +144,7 @@ impl ExpectedFacts {
             if cell.thread_id != fact.thread_id {
                 problems.push(format!("{id}: thread {} instead of {}", cell.thread_id, fact.thread_id));
             }
+            cell_details(id, cell, fact, trace, &mut problems);
             if (cell.runtime_status, cell.execution.status) != (fact.runtime_status, fact.execution_status) {
                 problems.push(format!(
                     "{id}: status {:?}/{:?} instead of {:?}/{:?}",
@@ -358,5 +365,29 @@ fn same_ids<'a>(
     let (got, expected): (Vec<&String>, Vec<&String>) = (got.collect(), expected.collect());
     if got != expected {
         problems.push(format!("{what}: expected {expected:?}, got {got:?}"));
+    }
+}
+
+/// A cell's turn, runtime id, source, initial response and yield, and its output items.
+fn cell_details(id: &str, cell: &CodeCell, fact: &CellFact, trace: &RolloutTrace, problems: &mut Vec<String>) {
+    let initial = cell.initial_response_at_unix_ms.is_some() && cell.initial_response_seq.is_some();
+    let yielded = (cell.yielded_at_unix_ms.is_some(), cell.yielded_seq.is_some()) == (fact.yielded, fact.yielded);
+    let producer = ProducerRef::CodeCell { code_cell_id: id.to_owned() };
+    let outputs_ok = cell.output_item_ids.iter().all(|item_id| {
+        trace.conversation_items.get(item_id).is_some_and(|item| {
+            item.kind == ConversationItemKind::CustomToolCallOutput
+                && item.call_id.as_ref() == Some(&fact.model_visible_call_id)
+                && item.produced_by.contains(&producer)
+        })
+    });
+    let ok = cell.codex_turn_id == fact.codex_turn_id
+        && cell.runtime_cell_id.as_ref() == Some(&fact.runtime_cell_id)
+        && cell.source_js == fact.source_js
+        && cell.model_visible_call_id == fact.model_visible_call_id
+        && initial
+        && yielded
+        && outputs_ok;
+    if !ok {
+        problems.push(format!("{id}: cell {cell:?} instead of {fact:?}"));
     }
 }
