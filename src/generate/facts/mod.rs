@@ -6,16 +6,16 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 mod calls;
+mod cells;
+mod edges;
 mod tools;
 
 pub use calls::{InferenceFact, TurnFact};
+pub use cells::CellFact;
+pub use edges::{EdgeFact, SourceFact, TargetFact};
 pub use tools::{TerminalFact, ToolFact};
 
-use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
-use crate::model::{
-    CodeCell, ConversationItemKind, ConversationPart, ConversationRole, InteractionEdgeKind, ProducerRef, RolloutTrace,
-    TraceAnchor,
-};
+use crate::model::{ConversationItemKind, ConversationPart, RolloutTrace};
 use crate::reducer::{Leftovers, UndeliveredReason};
 
 /// Serializable, so a saved regression can be re-checked against the facts it failed.
@@ -63,52 +63,6 @@ pub struct TimingFact {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CellFact {
-    pub thread_id: String,
-    pub codex_turn_id: String,
-    pub runtime_cell_id: String,
-    pub source_js: String,
-    /// Whether its initial response said `yielded` (which records `yielded_at`).
-    pub yielded: bool,
-    pub model_visible_call_id: String,
-    pub runtime_status: CodeCellRuntimeStatus,
-    pub execution_status: ExecutionStatus,
-    /// Whether `execution` has ended: an end event or a failed/interrupted turn ends it, an
-    /// initial response never does.
-    pub ended: bool,
-    pub nested_tool_call_ids: Vec<String>,
-    pub wait_tool_call_ids: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EdgeFact {
-    pub kind: InteractionEdgeKind,
-    pub source: SourceFact,
-    pub target: TargetFact,
-    /// Raw payloads the edge must carry in any legal order (tool invocation, the runtime event
-    /// that creates it, the tool result; an agent result's payload).
-    pub carries: Vec<String>,
-}
-
-/// Where an edge must start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SourceFact {
-    /// The tool call whose runtime created it.
-    ToolCall(String),
-    /// An agent result: the child turn's latest assistant message, found by thread and text.
-    Message { thread: String, text: String },
-    /// An agent result of a child turn that wrote no assistant message.
-    Thread(String),
-}
-
-/// Where an edge must land: an item of a thread, or the thread itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TargetFact {
-    ItemOf(String),
-    Thread(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompactionFact {
     pub thread_id: String,
     pub input_items: usize,
@@ -131,47 +85,7 @@ impl ExpectedFacts {
             problems.push(format!("code cells: expected {expected_cells:?}, got {cells:?}"));
         }
         for (id, fact) in &self.code_cells {
-            let Some(cell) = trace.code_cells.get(id) else { continue };
-            let source = trace.conversation_items.get(&cell.source_item_id);
-            let source_ok = source.is_some_and(|item| {
-                item.kind == ConversationItemKind::CustomToolCall
-                    && item.thread_id == fact.thread_id
-                    && item.call_id.as_deref() == Some(&fact.model_visible_call_id)
-            });
-            if !source_ok {
-                problems.push(format!("{id}: source item {} is not its custom_tool_call", cell.source_item_id));
-            }
-            if cell.thread_id != fact.thread_id {
-                problems.push(format!("{id}: thread {} instead of {}", cell.thread_id, fact.thread_id));
-            }
-            cell_details(id, cell, fact, trace, &mut problems);
-            if (cell.runtime_status, cell.execution.status) != (fact.runtime_status, fact.execution_status) {
-                problems.push(format!(
-                    "{id}: status {:?}/{:?} instead of {:?}/{:?}",
-                    cell.runtime_status, cell.execution.status, fact.runtime_status, fact.execution_status
-                ));
-            }
-            if cell.execution.ended_at_unix_ms.is_some() != fact.ended {
-                let state = if fact.ended { "ended" } else { "still running" };
-                problems.push(format!("{id}: execution should be {state}: {:?}", cell.execution));
-            }
-            // Which tools, not their order: that is a listed upstream order dependence.
-            let mut nested = cell.nested_tool_call_ids.clone();
-            nested.sort();
-            let mut expected = fact.nested_tool_call_ids.clone();
-            expected.sort();
-            if nested != expected {
-                problems.push(format!(
-                    "{id}: nested tools {:?} instead of {:?}",
-                    cell.nested_tool_call_ids, fact.nested_tool_call_ids
-                ));
-            }
-            if cell.wait_tool_call_ids != fact.wait_tool_call_ids {
-                problems.push(format!(
-                    "{id}: wait tools {:?} instead of {:?}",
-                    cell.wait_tool_call_ids, fact.wait_tool_call_ids
-                ));
-            }
+            fact.check(id, trace, &mut problems);
         }
         let edges: Vec<&String> = trace.interaction_edges.keys().collect();
         let expected_edges: Vec<&String> = self.edges.keys().collect();
@@ -179,28 +93,7 @@ impl ExpectedFacts {
             problems.push(format!("edges: expected {expected_edges:?}, got {edges:?}"));
         }
         for (id, fact) in &self.edges {
-            let Some(edge) = trace.interaction_edges.get(id) else { continue };
-            if edge.kind != fact.kind {
-                problems.push(format!("{id}: kind {:?} instead of {:?}", edge.kind, fact.kind));
-            }
-            let target_ok = match (&fact.target, &edge.target) {
-                (TargetFact::Thread(thread), TraceAnchor::Thread { thread_id }) => thread == thread_id,
-                (TargetFact::ItemOf(thread), TraceAnchor::ConversationItem { item_id }) => {
-                    trace.conversation_items.get(item_id).is_some_and(|item| &item.thread_id == thread)
-                }
-                _ => false,
-            };
-            if !target_ok {
-                problems.push(format!("{id}: target {:?} instead of {:?}", edge.target, fact.target));
-            }
-            if !source_holds(trace, &fact.source, &edge.source) {
-                problems.push(format!("{id}: source {:?} instead of {:?}", edge.source, fact.source));
-            }
-            let missing: Vec<&String> =
-                fact.carries.iter().filter(|p| !edge.carried_raw_payload_ids.contains(p)).collect();
-            if !missing.is_empty() {
-                problems.push(format!("{id}: does not carry {missing:?} (carries {:?})", edge.carried_raw_payload_ids));
-            }
+            fact.check(id, trace, &mut problems);
         }
         for (id, fact) in &self.compactions {
             let Some(compaction) = trace.compactions.get(id) else {
@@ -340,21 +233,6 @@ impl ExpectedFacts {
     }
 }
 
-fn source_holds(trace: &RolloutTrace, fact: &SourceFact, source: &TraceAnchor) -> bool {
-    match (fact, source) {
-        (SourceFact::ToolCall(id), TraceAnchor::ToolCall { tool_call_id }) => id == tool_call_id,
-        (SourceFact::Thread(thread), TraceAnchor::Thread { thread_id }) => thread == thread_id,
-        (SourceFact::Message { thread, text }, TraceAnchor::ConversationItem { item_id }) => {
-            trace.conversation_items.get(item_id).is_some_and(|item| {
-                &item.thread_id == thread
-                    && item.role == ConversationRole::Assistant
-                    && item.body.parts == [ConversationPart::Text { text: text.clone() }]
-            })
-        }
-        _ => false,
-    }
-}
-
 /// The reduced objects of one kind are exactly the ones the stream wrote.
 fn same_ids<'a>(
     what: &str,
@@ -365,29 +243,5 @@ fn same_ids<'a>(
     let (got, expected): (Vec<&String>, Vec<&String>) = (got.collect(), expected.collect());
     if got != expected {
         problems.push(format!("{what}: expected {expected:?}, got {got:?}"));
-    }
-}
-
-/// A cell's turn, runtime id, source, initial response and yield, and its output items.
-fn cell_details(id: &str, cell: &CodeCell, fact: &CellFact, trace: &RolloutTrace, problems: &mut Vec<String>) {
-    let initial = cell.initial_response_at_unix_ms.is_some() && cell.initial_response_seq.is_some();
-    let yielded = (cell.yielded_at_unix_ms.is_some(), cell.yielded_seq.is_some()) == (fact.yielded, fact.yielded);
-    let producer = ProducerRef::CodeCell { code_cell_id: id.to_owned() };
-    let outputs_ok = cell.output_item_ids.iter().all(|item_id| {
-        trace.conversation_items.get(item_id).is_some_and(|item| {
-            item.kind == ConversationItemKind::CustomToolCallOutput
-                && item.call_id.as_ref() == Some(&fact.model_visible_call_id)
-                && item.produced_by.contains(&producer)
-        })
-    });
-    let ok = cell.codex_turn_id == fact.codex_turn_id
-        && cell.runtime_cell_id.as_ref() == Some(&fact.runtime_cell_id)
-        && cell.source_js == fact.source_js
-        && cell.model_visible_call_id == fact.model_visible_call_id
-        && initial
-        && yielded
-        && outputs_ok;
-    if !ok {
-        problems.push(format!("{id}: cell {cell:?} instead of {fact:?}"));
     }
 }
