@@ -74,10 +74,16 @@ pub enum MutationKind {
     /// revision) right after its first `inference_started`: upstream's reader stops at that line,
     /// `parse trace event line <n>`.
     NewerRevisionEvent,
+    /// Repeat the first `code_cell_started` right after itself: `duplicate code cell start for
+    /// code_cell:<call>`.
+    DuplicateCodeCellStart,
+    /// Repeat the first `code_cell_started` right after itself with another model-visible call
+    /// id: `runtime code cell <r> in thread <t> mapped to both <first> and <second>`.
+    RemapRuntimeCell,
 }
 
 impl MutationKind {
-    pub const ALL: [MutationKind; 18] = [
+    pub const ALL: [MutationKind; 20] = [
         MutationKind::DropThreadStart,
         MutationKind::DuplicateThreadStart,
         MutationKind::DropTurnStart,
@@ -96,6 +102,8 @@ impl MutationKind {
         MutationKind::ToolEndUnknownCall,
         MutationKind::UnknownModelItemType,
         MutationKind::NewerRevisionEvent,
+        MutationKind::DuplicateCodeCellStart,
+        MutationKind::RemapRuntimeCell,
     ];
 }
 

@@ -39,6 +39,13 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         }),
         MutationKind::ReuseCallIdWithOtherContent => reuse_call_id(emitted),
         MutationKind::NewerRevisionEvent => newer_revision_event(emitted),
+        MutationKind::DuplicateCodeCellStart => duplicate(events, |p| match p {
+            RawPayload::CodeCellStarted { model_visible_call_id, .. } => {
+                Some(ErrorKind::DuplicateCodeCellStart(format!("code_cell:{model_visible_call_id}")))
+            }
+            _ => None,
+        }),
+        MutationKind::RemapRuntimeCell => remap_runtime_cell(events),
         MutationKind::MissingPayloadFile => {
             let (index, request) = first_request(events)?;
             let path = (0..)
@@ -207,6 +214,31 @@ fn duplicate(events: &[PlannedEvent], error_of: impl Fn(&RawPayload) -> Option<E
             fails_at: index + 1,
         })
     })
+}
+
+/// A second start of the first cell's runtime id under another call id; the envelope names the thread.
+fn remap_runtime_cell(events: &[PlannedEvent]) -> Option<Target> {
+    let (index, event, runtime_cell, call) =
+        events.iter().enumerate().find_map(|(index, event)| match &event.payload {
+            RawPayload::CodeCellStarted { runtime_cell_id, model_visible_call_id, .. } => {
+                Some((index, event, runtime_cell_id, model_visible_call_id))
+            }
+            _ => None,
+        })?;
+    let thread = event.thread_id.clone()?;
+    let second = "call-mutated-remap";
+    let mut remapped = event.clone();
+    if let RawPayload::CodeCellStarted { model_visible_call_id, .. } = &mut remapped.payload {
+        *model_visible_call_id = second.to_owned();
+    }
+    remapped.tag = Tag::Plain;
+    let error = ErrorKind::RuntimeCellRemapped {
+        runtime_cell: runtime_cell.clone(),
+        thread,
+        first: format!("code_cell:{call}"),
+        second: format!("code_cell:{second}"),
+    };
+    Some(Target { edit: Edit::Insert(index + 1, Box::new(remapped)), payload: None, error, fails_at: index + 1 })
 }
 
 /// Only bc8b25ea02 streams: a stream of the timing revision has timing facts for its calls.
