@@ -29,11 +29,7 @@ impl InferenceFact {
             problems.push(format!("{id}: inference call missing"));
             return;
         };
-        let mut expect = |what: &str, ok: bool| {
-            if !ok {
-                problems.push(format!("{id}: inference {what} is wrong: {call:?} for {self:?}"));
-            }
-        };
+        let mut expect = super::expecter(problems, id, call, self);
         expect("thread", call.thread_id == self.thread_id);
         expect("turn", call.codex_turn_id == self.codex_turn_id);
         expect("execution", ended_as(&call.execution, self.status));

@@ -245,3 +245,17 @@ fn same_ids<'a>(
         problems.push(format!("{what}: expected {expected:?}, got {got:?}"));
     }
 }
+
+/// Records `<id>: <what> is wrong: <object> for <fact>` for each expectation that fails.
+fn expecter<'a>(
+    problems: &'a mut Vec<String>,
+    id: &'a str,
+    object: &'a dyn std::fmt::Debug,
+    fact: &'a dyn std::fmt::Debug,
+) -> impl FnMut(&str, bool) + 'a {
+    move |what, ok| {
+        if !ok {
+            problems.push(format!("{id}: {what} is wrong: {object:?} for {fact:?}"));
+        }
+    }
+}

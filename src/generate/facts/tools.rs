@@ -70,11 +70,7 @@ impl ToolFact {
             problems.push(format!("{id}: tool call missing"));
             return;
         };
-        let mut expect = |what: &str, ok: bool| {
-            if !ok {
-                problems.push(format!("{id}: tool {what} is wrong: {tool:?} for {self:?}"));
-            }
-        };
+        let mut expect = super::expecter(problems, id, tool, self);
         expect("thread", tool.thread_id == self.thread_id);
         expect("turn", tool.started_by_codex_turn_id.as_deref() == Some(self.codex_turn_id.as_str()));
         expect("kind", tool.kind == self.kind);
