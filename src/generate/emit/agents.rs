@@ -262,15 +262,15 @@ impl Emitter {
                 };
                 let spec = self.agent_spec(&call, kind, runtime);
                 let (start, runtime_events, end) = self.direct_tool(thread, turn, spec, after_request);
-                // The first runtime event creates the edge; a late end may be lost (listed dependence).
                 let edge_id = format!("edge:tool:{call_id}");
                 if !started {
                     self.facts.undelivered.insert(edge_id, UndeliveredReason::TargetThreadNeverStarted);
                     return;
                 }
+                // The first runtime event creates the edge; a late end may be lost (listed dependence).
                 let carries = self.payload_ids_of(&[start, runtime_events[0], end]);
                 self.facts.edges.insert(
-                    format!("edge:tool:{call_id}"),
+                    edge_id,
                     EdgeFact {
                         kind: edge_kind,
                         source: SourceFact::ToolCall(call_id.clone()),
