@@ -3,15 +3,17 @@
 //! A [`Bundle`] is read from a directory or built in memory; the reducer asks it for payloads
 //! and never opens files itself.
 
+mod contain;
 mod event;
 mod manifest;
 mod payload_ref;
 mod read;
 mod write;
 
+pub use contain::{bundle_root, locate, resolve_inside, Inside, Outside};
 pub use read::{
-    bundle_root, log_lines, parse_event_log, parse_event_log_bounded, parse_line, payload_file, read_log_file,
-    read_regular, read_top_level, resolve_inside, tree_size, LineError, LogBounds, LogLine, Outside, ReadError,
+    log_lines, parse_event_log, parse_event_log_bounded, parse_line, payload_file, read_log_file, read_regular,
+    read_top_level, tree_size, LineError, LogBounds, LogLine, ReadError,
 };
 
 pub use event::*;

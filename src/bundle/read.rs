@@ -4,8 +4,11 @@
 //! reads) are the only bundle reader: `Bundle::read_dir` and the stream rules of `check` both use
 //! them, so the two can never disagree about what a bundle holds.
 
+use std::fs::Metadata;
 use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
+
+use super::contain::{bundle_root, locate, resolve_inside, Outside};
 
 use super::{
     Bundle, EventRecord, Manifest, PayloadStore, RawPayloadRef, RawTraceEvent, MANIFEST_FILE_NAME,
@@ -79,11 +82,6 @@ impl Bundle {
             payloads: PayloadStore::Dir { root, max_payload_bytes: bounds.max_payload_bytes },
         }
     }
-}
-
-/// The bundle directory's canonical path, against which every path is contained.
-pub fn bundle_root(dir: &Path) -> PathBuf {
-    dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// Where reading a bundle stops, so a hostile bundle is refused instead of read. `NONE` reads
@@ -183,39 +181,6 @@ pub fn parse_event_log_bounded(log: &[u8], bounds: LogBounds) -> (Vec<EventRecor
     (events, None)
 }
 
-/// Why a bundle-relative path does not name a file inside the bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outside {
-    /// A `..` component.
-    Parent,
-    /// An absolute path (or a Windows prefix).
-    Absolute,
-    /// It resolves, through a symlink, to somewhere outside the bundle.
-    Symlink,
-}
-
-/// Resolve `relative` inside the bundle whose canonical path is `root`, without opening anything.
-/// `Ok(None)` when nothing exists there.
-pub fn resolve_inside(root: &Path, relative: &Path) -> Result<Option<PathBuf>, Outside> {
-    for component in relative.components() {
-        match component {
-            Component::Normal(_) | Component::CurDir => {}
-            Component::ParentDir => return Err(Outside::Parent),
-            Component::RootDir | Component::Prefix(_) => return Err(Outside::Absolute),
-        }
-    }
-    let full = root.join(relative);
-    // `canonicalize` resolves links with lstat and readlink only: the target is not opened.
-    let Ok(target) = full.canonicalize() else {
-        // A dangling link is refused as missing; a link that exists but cannot resolve is too.
-        return Ok(None);
-    };
-    if !target.starts_with(root) {
-        return Err(Outside::Symlink);
-    }
-    Ok(Some(target))
-}
-
 /// Why a file could not be read whole.
 #[derive(Debug)]
 pub enum ReadError {
@@ -243,20 +208,29 @@ impl std::fmt::Display for ReadError {
 /// open) and, with `max_bytes`, anything longer: the bound holds while reading too, so a file that
 /// grows or lies about its length is still cut off.
 pub fn read_regular(path: &Path, max_bytes: Option<u64>) -> Result<Vec<u8>, ReadError> {
-    let metadata = std::fs::metadata(path).map_err(ReadError::Io)?;
+    read_regular_known(path, None, max_bytes)
+}
+
+/// As [`read_regular`], with the file's metadata when it is already known (a non-symlink's
+/// `lstat`, which is its `stat`), saving one call per file.
+fn read_regular_known(path: &Path, known: Option<Metadata>, max_bytes: Option<u64>) -> Result<Vec<u8>, ReadError> {
+    let metadata = match known {
+        Some(metadata) => metadata,
+        None => std::fs::metadata(path).map_err(ReadError::Io)?,
+    };
     if !metadata.is_file() {
         return Err(ReadError::NotRegular);
     }
-    let Some(max) = max_bytes else {
-        return std::fs::read(path).map_err(ReadError::Io);
-    };
-    if metadata.len() > max {
+    if max_bytes.is_some_and(|max| metadata.len() > max) {
         return Err(ReadError::TooLarge);
     }
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    // Sized from the metadata already held; through `take`, as `File::read_to_end` (and so
+    // `fs::read`) would ask for the metadata again.
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    file.take(max + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
-    if bytes.len() as u64 > max {
+    let limit = max_bytes.map_or(u64::MAX, |max| max + 1);
+    file.take(limit).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if max_bytes.is_some_and(|max| bytes.len() as u64 > max) {
         return Err(ReadError::TooLarge);
     }
     Ok(bytes)
@@ -314,7 +288,7 @@ pub fn payload_file(root: &Path, payload: &RawPayloadRef, max_bytes: Option<u64>
             .with_file(&payload.path)
             .with_detail(detail)
     };
-    let target = match resolve_inside(root, Path::new(&payload.path)) {
+    let target = match locate(root, Path::new(&payload.path)) {
         Ok(Some(target)) => target,
         Ok(None) => return Err(open_error(format!("no payload file at {}", root.join(&payload.path).display()))),
         Err(Outside::Parent | Outside::Absolute) => {
@@ -326,7 +300,7 @@ pub fn payload_file(root: &Path, payload: &RawPayloadRef, max_bytes: Option<u64>
                 .with_detail("payload path resolves outside the bundle (symlink)"))
         }
     };
-    read_regular(&target, max_bytes).map_err(|e| match e {
+    read_regular_known(&target.path, target.metadata, max_bytes).map_err(|e| match e {
         ReadError::NotRegular => Error::new(ErrorKind::PayloadNotRegular(payload.raw_payload_id.clone()))
             .with_file(&payload.path)
             .with_detail(e),
