@@ -1,7 +1,8 @@
 //! The on-disk bundle format: manifest, event log, payload files (spec §A–§B).
 //!
-//! A [`Bundle`] is read from a directory or built in memory; the reducer asks it for payloads
-//! and never opens files itself.
+//! A [`Bundle`] is read from a directory (its log held whole, or opened to be streamed while
+//! replaying) or built in memory; the reducer asks it for events and payloads and never opens
+//! files itself.
 
 mod contain;
 mod event;
