@@ -1,17 +1,23 @@
 //! The on-disk bundle format: manifest, event log, payload files (spec §A–§B).
 //!
-//! A [`Bundle`] is read from a directory or built in memory; the reducer asks it for payloads
-//! and never opens files itself.
+//! A [`Bundle`] is read from a directory (its log held whole, or opened to be streamed while
+//! replaying) or built in memory; the reducer asks it for events and payloads and never opens
+//! files itself.
 
+mod contain;
 mod event;
+mod log;
 mod manifest;
 mod payload_ref;
 mod read;
 mod write;
 
+pub use contain::{bundle_root, locate, resolve_inside, Inside, Outside};
+pub use log::{
+    line_event, log_lines, parse_event_log, parse_event_log_bounded, parse_line, EventStream, LineError, LogLine,
+};
 pub use read::{
-    bundle_root, log_lines, parse_event_log, parse_event_log_bounded, parse_line, payload_file, read_log_file,
-    read_regular, read_top_level, resolve_inside, tree_size, LineError, LogBounds, LogLine, Outside, ReadError,
+    open_top_level, payload_file, read_log_file, read_regular, read_top_level, tree_size, LogBounds, ReadError,
 };
 
 pub use event::*;
@@ -46,17 +52,41 @@ pub enum PayloadStore {
 #[derive(Debug, Clone)]
 pub struct Bundle {
     pub manifest: Manifest,
+    /// Empty in a bundle from [`Bundle::open_dir`], whose events are read only by [`Bundle::each_event`].
     pub events: Vec<EventRecord>,
     /// The first line that could not be read or parsed, if any; events after it are not kept.
     pub stop: Option<Error>,
     pub payloads: PayloadStore,
+    /// `trace.jsonl`, opened and not yet read, in a bundle from [`Bundle::open_dir`].
+    log: Option<log::LogFile>,
 }
 
 impl Bundle {
     /// A bundle held in memory, as the generators and tests build it.
     pub fn in_memory(manifest: Manifest, events: Vec<RawTraceEvent>, payloads: BTreeMap<String, Vec<u8>>) -> Self {
         let events = events.into_iter().enumerate().map(|(i, event)| EventRecord { line: i + 1, event }).collect();
-        Bundle { manifest, events, stop: None, payloads: PayloadStore::Memory(payloads) }
+        Bundle { manifest, events, stop: None, payloads: PayloadStore::Memory(payloads), log: None }
+    }
+
+    /// Hand each event to `handle` in log order, then say where reading stopped, if it did (the
+    /// first unreadable line, located in `trace.jsonl`). A bundle from [`Bundle::open_dir`] reads
+    /// its log here, line by line, each event dropped once handled; others hand out `events` and
+    /// `stop`. The first error of `handle` ends the walk.
+    pub fn each_event(
+        &self,
+        mut handle: impl FnMut(&EventRecord) -> Result<(), Error>,
+    ) -> Result<Option<Error>, Error> {
+        let Some(log) = &self.log else {
+            self.events.iter().try_for_each(handle)?;
+            return Ok(self.stop.clone());
+        };
+        for read in log.events() {
+            match read {
+                Ok(record) => handle(&record)?,
+                Err(stop) => return Ok(Some(stop.with_file(log.path()))),
+            }
+        }
+        Ok(None)
     }
 
     /// The bytes of a payload file, resolved strictly inside the bundle.

@@ -1,16 +1,18 @@
-//! Reading a bundle directory: whole files, parsed from the slice, paths kept inside the bundle.
+//! Reading a bundle directory: the manifest, the log (held whole or opened to be streamed), and
+//! payload files, every path kept inside the bundle.
 //!
-//! The primitives here (line splitting, line parsing, path containment, bounded regular-file
-//! reads) are the only bundle reader: `Bundle::read_dir` and the stream rules of `check` both use
-//! them, so the two can never disagree about what a bundle holds.
+//! The primitives here and in `log` and `contain` (line splitting, line parsing, path
+//! containment, bounded regular-file reads) are the only bundle reader: `Bundle::read_dir`,
+//! `Bundle::open_dir` and the stream rules of `check` all use them, so they can never disagree
+//! about what a bundle holds.
 
+use std::fs::{File, Metadata};
 use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use super::{
-    Bundle, EventRecord, Manifest, PayloadStore, RawPayloadRef, RawTraceEvent, MANIFEST_FILE_NAME,
-    RAW_EVENT_LOG_FILE_NAME,
-};
+use super::contain::{bundle_root, locate, resolve_inside, Outside};
+use super::log::{parse_event_log_bounded, LogFile};
+use super::{Bundle, Manifest, PayloadStore, RawPayloadRef, MANIFEST_FILE_NAME, RAW_EVENT_LOG_FILE_NAME};
 use crate::error::{Error, ErrorKind};
 
 impl Bundle {
@@ -23,46 +25,34 @@ impl Bundle {
     /// resolved once; `manifest.json` and `trace.jsonl` must be regular files inside it.
     pub fn read_dir_bounded(dir: impl AsRef<Path>, bounds: LogBounds) -> Result<Bundle, Error> {
         let dir = dir.as_ref();
-        let root = bundle_root(dir);
-        if let Some(max) = bounds.max_bundle_bytes {
-            if tree_size(&root) > max {
-                return Err(Error::new(ErrorKind::BundleTooLarge { max }).with_file(dir));
-            }
-        }
-        let manifest_path = dir.join(MANIFEST_FILE_NAME);
-        let manifest_bytes = read_top_level(&root, MANIFEST_FILE_NAME, bounds.max_line_bytes, None).map_err(|e| {
-            let kind = match e {
-                ReadError::Io(e) => ErrorKind::ManifestOpen(e.to_string()),
-                ReadError::NotRegular => ErrorKind::ManifestNotRegular(manifest_path.display().to_string()),
-                ReadError::Outside => ErrorKind::FileOutsideBundle(manifest_path.display().to_string()),
-                ReadError::TooLarge => ErrorKind::ManifestTooLarge {
-                    path: manifest_path.display().to_string(),
-                    max: bounds.max_line_bytes.unwrap_or_default(),
-                },
-            };
-            Error::new(kind).with_file(&manifest_path)
-        })?;
-        let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| {
-            Error::new(ErrorKind::ManifestParse(manifest_path.display().to_string()))
-                .with_file(&manifest_path)
-                .with_detail(e)
-        })?;
-        let log_path = dir.join(RAW_EVENT_LOG_FILE_NAME);
+        let (root, manifest) = root_and_manifest(dir, bounds)?;
         // The log can be no larger than the bundle, so the bundle limit bounds its read.
         let log = read_top_level(&root, RAW_EVENT_LOG_FILE_NAME, bounds.max_bundle_bytes, bounds.max_line_bytes)
-            .map_err(|e| {
-                let shown = log_path.display().to_string();
-                let error = match e {
-                    ReadError::NotRegular => Error::new(ErrorKind::TraceNotRegular(shown)).with_detail(e),
-                    ReadError::Outside => Error::new(ErrorKind::FileOutsideBundle(shown)),
-                    ReadError::TooLarge => {
-                        Error::new(ErrorKind::BundleTooLarge { max: bounds.max_bundle_bytes.unwrap_or_default() })
-                    }
-                    ReadError::Io(_) => Error::new(ErrorKind::TraceOpen(shown)).with_detail(e),
-                };
-                error.with_file(&log_path)
-            })?;
+            .map_err(|e| log_error(e, dir, bounds))?;
         Ok(Bundle::from_log(manifest, &log, dir, bounds))
+    }
+
+    /// Read `manifest.json` and open `trace.jsonl`, refused as [`Bundle::read_dir`] refuses them,
+    /// without reading the log: replay reads and parses it line by line, so memory holds the
+    /// reduced state and one line, never the log or its events. `events` stays empty.
+    pub fn open_dir(dir: impl AsRef<Path>) -> Result<Bundle, Error> {
+        Bundle::open_dir_bounded(dir, LogBounds::NONE)
+    }
+
+    /// As [`Bundle::open_dir`], with the bounds of [`Bundle::read_dir_bounded`], applied as the
+    /// lines are read.
+    pub fn open_dir_bounded(dir: impl AsRef<Path>, bounds: LogBounds) -> Result<Bundle, Error> {
+        let dir = dir.as_ref();
+        let (root, manifest) = root_and_manifest(dir, bounds)?;
+        let file = open_top_level(&root, RAW_EVENT_LOG_FILE_NAME, bounds.max_bundle_bytes)
+            .map_err(|e| log_error(e, dir, bounds))?;
+        Ok(Bundle {
+            manifest,
+            events: Vec::new(),
+            stop: None,
+            payloads: PayloadStore::Dir { root, max_payload_bytes: bounds.max_payload_bytes },
+            log: Some(LogFile::new(file, dir.join(RAW_EVENT_LOG_FILE_NAME), bounds)),
+        })
     }
 
     /// A directory-backed bundle from a manifest and the bytes of its log, already read.
@@ -77,13 +67,53 @@ impl Bundle {
             events,
             stop,
             payloads: PayloadStore::Dir { root, max_payload_bytes: bounds.max_payload_bytes },
+            log: None,
         }
     }
 }
 
-/// The bundle directory's canonical path, against which every path is contained.
-pub fn bundle_root(dir: &Path) -> PathBuf {
-    dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
+/// The bundle's resolved root, within the bundle limit, and its parsed manifest.
+fn root_and_manifest(dir: &Path, bounds: LogBounds) -> Result<(PathBuf, Manifest), Error> {
+    let root = bundle_root(dir);
+    if let Some(max) = bounds.max_bundle_bytes {
+        if tree_size(&root) > max {
+            return Err(Error::new(ErrorKind::BundleTooLarge { max }).with_file(dir));
+        }
+    }
+    let manifest_path = dir.join(MANIFEST_FILE_NAME);
+    let manifest_bytes = read_top_level(&root, MANIFEST_FILE_NAME, bounds.max_line_bytes, None).map_err(|e| {
+        let kind = match e {
+            ReadError::Io(e) => ErrorKind::ManifestOpen(e.to_string()),
+            ReadError::NotRegular => ErrorKind::ManifestNotRegular(manifest_path.display().to_string()),
+            ReadError::Outside => ErrorKind::FileOutsideBundle(manifest_path.display().to_string()),
+            ReadError::TooLarge => ErrorKind::ManifestTooLarge {
+                path: manifest_path.display().to_string(),
+                max: bounds.max_line_bytes.unwrap_or_default(),
+            },
+        };
+        Error::new(kind).with_file(&manifest_path)
+    })?;
+    let manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| {
+        Error::new(ErrorKind::ManifestParse(manifest_path.display().to_string()))
+            .with_file(&manifest_path)
+            .with_detail(e)
+    })?;
+    Ok((root, manifest))
+}
+
+/// Why `trace.jsonl` of the bundle at `dir` could not be read or opened.
+fn log_error(e: ReadError, dir: &Path, bounds: LogBounds) -> Error {
+    let log_path = dir.join(RAW_EVENT_LOG_FILE_NAME);
+    let shown = log_path.display().to_string();
+    let error = match e {
+        ReadError::NotRegular => Error::new(ErrorKind::TraceNotRegular(shown)).with_detail(e),
+        ReadError::Outside => Error::new(ErrorKind::FileOutsideBundle(shown)),
+        ReadError::TooLarge => {
+            Error::new(ErrorKind::BundleTooLarge { max: bounds.max_bundle_bytes.unwrap_or_default() })
+        }
+        ReadError::Io(_) => Error::new(ErrorKind::TraceOpen(shown)).with_detail(e),
+    };
+    error.with_file(&log_path)
 }
 
 /// Where reading a bundle stops, so a hostile bundle is refused instead of read. `NONE` reads
@@ -99,121 +129,6 @@ pub struct LogBounds {
 impl LogBounds {
     pub const NONE: LogBounds =
         LogBounds { max_line_bytes: None, max_events: None, max_payload_bytes: None, max_bundle_bytes: None };
-}
-
-/// One physical line of `trace.jsonl`, without its `\n` (and a `\r` before it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LogLine<'a> {
-    /// 1-based physical line number.
-    pub number: usize,
-    pub bytes: &'a [u8],
-    /// Whether a `\n` ended it; only the last line of a log can lack one.
-    pub terminated: bool,
-    /// Whether a `\r` stood before that `\n` (dropped from `bytes`, as upstream drops it).
-    pub crlf: bool,
-}
-
-/// The physical lines of a log, in order.
-pub fn log_lines(log: &[u8]) -> impl Iterator<Item = LogLine<'_>> {
-    let mut rest = log;
-    let mut number = 0;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        number += 1;
-        let (raw, tail, terminated) = match rest.iter().position(|&b| b == b'\n') {
-            Some(end) => (&rest[..end], &rest[end + 1..], true),
-            None => (rest, &rest[rest.len()..], false),
-        };
-        rest = tail;
-        let bytes = raw.strip_suffix(b"\r").unwrap_or(raw);
-        Some(LogLine { number, bytes, terminated, crlf: bytes.len() < raw.len() })
-    })
-}
-
-/// Why one line is not an event.
-#[derive(Debug)]
-pub enum LineError {
-    NotUtf8(std::str::Utf8Error),
-    NotEvent(serde_json::Error),
-}
-
-/// Parse one line: `None` for a line that is blank after trimming (upstream skips those).
-pub fn parse_line(bytes: &[u8]) -> Result<Option<RawTraceEvent>, LineError> {
-    let text = std::str::from_utf8(bytes).map_err(LineError::NotUtf8)?;
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    serde_json::from_str(text).map(Some).map_err(LineError::NotEvent)
-}
-
-/// Parse `trace.jsonl` up to its first bad line. Blank lines are skipped but still counted.
-pub fn parse_event_log(log: &[u8]) -> (Vec<EventRecord>, Option<Error>) {
-    parse_event_log_bounded(log, LogBounds::NONE)
-}
-
-/// As [`parse_event_log`], also stopping at a line longer than `max_line_bytes` or at the
-/// event after `max_events` (each a `read trace event line` error at that line).
-pub fn parse_event_log_bounded(log: &[u8], bounds: LogBounds) -> (Vec<EventRecord>, Option<Error>) {
-    let mut events = Vec::new();
-    for line in log_lines(log) {
-        let number = line.number;
-        let stop = |kind: ErrorKind, detail: String| {
-            let error = Error::new(kind).with_detail(detail);
-            Some(Error { line: Some(number), ..error })
-        };
-        if let Some(max) = bounds.max_line_bytes.filter(|&max| line.bytes.len() as u64 > max) {
-            let error = Error::new(ErrorKind::LineTooLong { line: number, max });
-            return (events, Some(Error { line: Some(number), ..error }));
-        }
-        match parse_line(line.bytes) {
-            Ok(None) => {}
-            Ok(Some(event)) => {
-                if let Some(max) = bounds.max_events.filter(|&max| events.len() >= max) {
-                    let error = Error::new(ErrorKind::TooManyEvents { line: number, max });
-                    return (events, Some(Error { line: Some(number), ..error }));
-                }
-                events.push(EventRecord { line: number, event });
-            }
-            Err(LineError::NotUtf8(e)) => return (events, stop(ErrorKind::TraceLineRead(number), e.to_string())),
-            Err(LineError::NotEvent(e)) => return (events, stop(ErrorKind::TraceLineParse(number), e.to_string())),
-        }
-    }
-    (events, None)
-}
-
-/// Why a bundle-relative path does not name a file inside the bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outside {
-    /// A `..` component.
-    Parent,
-    /// An absolute path (or a Windows prefix).
-    Absolute,
-    /// It resolves, through a symlink, to somewhere outside the bundle.
-    Symlink,
-}
-
-/// Resolve `relative` inside the bundle whose canonical path is `root`, without opening anything.
-/// `Ok(None)` when nothing exists there.
-pub fn resolve_inside(root: &Path, relative: &Path) -> Result<Option<PathBuf>, Outside> {
-    for component in relative.components() {
-        match component {
-            Component::Normal(_) | Component::CurDir => {}
-            Component::ParentDir => return Err(Outside::Parent),
-            Component::RootDir | Component::Prefix(_) => return Err(Outside::Absolute),
-        }
-    }
-    let full = root.join(relative);
-    // `canonicalize` resolves links with lstat and readlink only: the target is not opened.
-    let Ok(target) = full.canonicalize() else {
-        // A dangling link is refused as missing; a link that exists but cannot resolve is too.
-        return Ok(None);
-    };
-    if !target.starts_with(root) {
-        return Err(Outside::Symlink);
-    }
-    Ok(Some(target))
 }
 
 /// Why a file could not be read whole.
@@ -243,20 +158,29 @@ impl std::fmt::Display for ReadError {
 /// open) and, with `max_bytes`, anything longer: the bound holds while reading too, so a file that
 /// grows or lies about its length is still cut off.
 pub fn read_regular(path: &Path, max_bytes: Option<u64>) -> Result<Vec<u8>, ReadError> {
-    let metadata = std::fs::metadata(path).map_err(ReadError::Io)?;
+    read_regular_known(path, None, max_bytes)
+}
+
+/// As [`read_regular`], with the file's metadata when it is already known (a non-symlink's
+/// `lstat`, which is its `stat`), saving one call per file.
+fn read_regular_known(path: &Path, known: Option<Metadata>, max_bytes: Option<u64>) -> Result<Vec<u8>, ReadError> {
+    let metadata = match known {
+        Some(metadata) => metadata,
+        None => std::fs::metadata(path).map_err(ReadError::Io)?,
+    };
     if !metadata.is_file() {
         return Err(ReadError::NotRegular);
     }
-    let Some(max) = max_bytes else {
-        return std::fs::read(path).map_err(ReadError::Io);
-    };
-    if metadata.len() > max {
+    if max_bytes.is_some_and(|max| metadata.len() > max) {
         return Err(ReadError::TooLarge);
     }
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    // Sized from the metadata already held; through `take`, as `File::read_to_end` (and so
+    // `fs::read`) would ask for the metadata again.
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    file.take(max + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
-    if bytes.len() as u64 > max {
+    let limit = max_bytes.map_or(u64::MAX, |max| max + 1);
+    file.take(limit).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if max_bytes.is_some_and(|max| bytes.len() as u64 > max) {
         return Err(ReadError::TooLarge);
     }
     Ok(bytes)
@@ -314,7 +238,7 @@ pub fn payload_file(root: &Path, payload: &RawPayloadRef, max_bytes: Option<u64>
             .with_file(&payload.path)
             .with_detail(detail)
     };
-    let target = match resolve_inside(root, Path::new(&payload.path)) {
+    let target = match locate(root, Path::new(&payload.path)) {
         Ok(Some(target)) => target,
         Ok(None) => return Err(open_error(format!("no payload file at {}", root.join(&payload.path).display()))),
         Err(Outside::Parent | Outside::Absolute) => {
@@ -326,7 +250,7 @@ pub fn payload_file(root: &Path, payload: &RawPayloadRef, max_bytes: Option<u64>
                 .with_detail("payload path resolves outside the bundle (symlink)"))
         }
     };
-    read_regular(&target, max_bytes).map_err(|e| match e {
+    read_regular_known(&target.path, target.metadata, max_bytes).map_err(|e| match e {
         ReadError::NotRegular => Error::new(ErrorKind::PayloadNotRegular(payload.raw_payload_id.clone()))
             .with_file(&payload.path)
             .with_detail(e),
@@ -354,6 +278,25 @@ pub fn read_top_level(
         Ok(None) => read_regular(&root.join(name), max_bytes),
         Err(_) => Err(ReadError::Outside),
     }
+}
+
+/// Open `name`, a file at the top of the bundle whose canonical path is `root`, refused unopened
+/// as [`read_top_level`] refuses it; `max_bytes` is checked on its metadata.
+pub fn open_top_level(root: &Path, name: &str, max_bytes: Option<u64>) -> Result<File, ReadError> {
+    let path = match resolve_inside(root, Path::new(name)) {
+        Ok(Some(target)) => target,
+        // Missing, or a dangling link: the OS error of the plain path says which.
+        Ok(None) => root.join(name),
+        Err(_) => return Err(ReadError::Outside),
+    };
+    let metadata = std::fs::metadata(&path).map_err(ReadError::Io)?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if max_bytes.is_some_and(|max| metadata.len() > max) {
+        return Err(ReadError::TooLarge);
+    }
+    File::open(&path).map_err(ReadError::Io)
 }
 
 /// The sizes of the regular files under `dir`, from metadata; symlinks count as nothing and are

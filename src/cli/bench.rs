@@ -25,11 +25,12 @@ const EXIT_FINDING: u8 = 1;
 #[command(after_long_help = "\
 For each size, one valid scenario of about that many events is generated (as `gen --events`
 does) and reduced --repeat times in memory (`replay` on the in-memory bundle) and from disk
-(`replay_dir` on a copy written to the system temp directory, page cache warm); the fastest run
-counts. The table shows each size's time and the ratios to the previous size: when the sizes
-double, linear scaling reads as time ratios near 2. A second table splits the disk run of `reduce`
-into phases (event parse, payload read+parse, reduction, serialization to a sink) with the
-throughputs and the peak resident memory (VmHWM) of that run; --floor adds the floor (read and
+(`replay_dir`, which streams `trace.jsonl`, on a copy written to the system temp directory, page
+cache warm); the fastest run counts. The table shows each size's time and the ratios to the
+previous size: when the sizes double, linear scaling reads as time ratios near 2. A second table
+splits the disk run of `reduce` into phases (event parse, timed in a pass of its own since replay
+interleaves it; payload read+parse; reduction; serialization to a sink) with the throughputs and
+the peak resident memory (VmHWM) of those runs; --floor adds the floor (read and
 parse every line and every payload the reducer read, serialize the final state to a sink) and
 reduce time ÷ floor time. The closing lines fit time ~ events^k over
 all sizes by least squares on the logarithms (k near 1 is linear). Absolute times depend on the machine, its load and

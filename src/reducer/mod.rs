@@ -50,12 +50,12 @@ pub struct Replayed {
 
 /// Replay a bundle read from `dir`.
 pub fn replay_dir(dir: impl AsRef<Path>) -> Result<Replayed, Error> {
-    replay(&Bundle::read_dir(dir)?)
+    replay(&Bundle::open_dir(dir)?)
 }
 
 /// Replay a bundle read from `dir` under `revision`.
 pub fn replay_dir_with(dir: impl AsRef<Path>, options: &ReplayOptions) -> Result<Replayed, Error> {
-    replay_with(&Bundle::read_dir(dir)?, options)
+    replay_with(&Bundle::open_dir(dir)?, options)
 }
 
 /// Replay a bundle under the default revision: every event in file order, then the end-of-replay
@@ -87,10 +87,10 @@ impl ReplayOptions {
 /// Replay a bundle under `options.revision`.
 pub fn replay_with(bundle: &Bundle, options: &ReplayOptions) -> Result<Replayed, Error> {
     let mut replay = Replay::new(bundle, options);
-    for record in &bundle.events {
-        replay.event(record.line, &record.event).map_err(|e| e.at_event(record.line, record.event.seq))?;
-    }
-    if let Some(stop) = &bundle.stop {
+    let stop = bundle.each_event(|record| {
+        replay.event(record.line, &record.event).map_err(|e| e.at_event(record.line, record.event.seq))
+    })?;
+    if let Some(stop) = &stop {
         return Err(timing::stop_as_read_by(stop, options.revision));
     }
     replay.finish()

@@ -11,11 +11,12 @@ use crate::reducer::{probe, replay_with, ReplayOptions};
 /// The fastest disk run of one size, split into phases.
 #[derive(Default)]
 pub struct Phases {
-    /// `Bundle::read_dir`: the manifest and every line of `trace.jsonl`, parsed.
+    /// Every line of `trace.jsonl` read and parsed as replay streams it, timed in a pass of its
+    /// own (replay interleaves it with the reduction).
     event_parse: Duration,
     /// Payload files read and parsed during replay.
     payloads: Duration,
-    /// Replay minus its payload reads.
+    /// Replay minus its payload reads and its event parse.
     reduction: Duration,
     /// `state.json` written to a sink.
     serialization: Duration,
@@ -40,16 +41,15 @@ pub(super) fn measure(dir: &Path, repeat: u32, floor: bool, options: &ReplayOpti
     for run in 0..repeat {
         let mut phases = Phases::default();
         let started = Instant::now();
-        let bundle = Bundle::read_dir(dir).map_err(BenchError::Reduce)?;
-        phases.event_parse = started.elapsed();
+        let bundle = Bundle::open_dir(dir).map_err(BenchError::Reduce)?;
         probe::start();
-        let started = Instant::now();
         let replayed = replay_with(&bundle, options);
         let replay = started.elapsed();
         let probed = probe::take().unwrap_or_default();
         let replayed = replayed.map_err(BenchError::Reduce)?;
+        phases.event_parse = parse_only(dir)?;
         phases.payloads = probed.time;
-        phases.reduction = replay.saturating_sub(probed.time);
+        phases.reduction = replay.saturating_sub(probed.time).saturating_sub(phases.event_parse);
         let mut sink = Counting::default();
         let started = Instant::now();
         replayed.trace.write_state_json(&mut sink).map_err(|e| BenchError::Io(e.to_string()))?;
@@ -69,12 +69,24 @@ pub(super) fn measure(dir: &Path, repeat: u32, floor: bool, options: &ReplayOpti
     Ok(best)
 }
 
+/// Read and parse every line of the log as replay streams it, handling nothing.
+fn parse_only(dir: &Path) -> Result<Duration, BenchError> {
+    let started = Instant::now();
+    let bundle = Bundle::open_dir(dir).map_err(BenchError::Reduce)?;
+    let stop = bundle.each_event(|record| {
+        std::hint::black_box(record);
+        Ok(())
+    });
+    stop.map_err(BenchError::Reduce)?;
+    Ok(started.elapsed())
+}
+
 /// Read and parse every line and every payload the reducer read, then serialize the final state:
 /// the work any reducer must do, with nothing of ours in between.
 fn fastest_floor(dir: &Path, paths: &[String], repeat: u32, options: &ReplayOptions) -> Result<Duration, BenchError> {
     let io = |e: std::io::Error| BenchError::Io(format!("floor on {}: {e}", dir.display()));
     // The state to serialize is computed outside the timed part; only its bytes count.
-    let bundle = Bundle::read_dir(dir).map_err(BenchError::Reduce)?;
+    let bundle = Bundle::open_dir(dir).map_err(BenchError::Reduce)?;
     let trace = replay_with(&bundle, options).map_err(BenchError::Reduce)?.trace;
     drop(bundle);
     let mut best = Duration::MAX;
