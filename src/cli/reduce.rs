@@ -33,7 +33,7 @@ pub struct ReduceArgs {
 
 pub fn run(args: ReduceArgs) -> ExitCode {
     let options = ReplayOptions::revision(args.revision.or_default());
-    let replayed = match Bundle::read_dir_bounded(&args.bundle, args.limits.over(Limits::REDUCE).bounds())
+    let replayed = match Bundle::open_dir_bounded(&args.bundle, args.limits.over(Limits::REDUCE).bounds())
         .and_then(|b| replay_with(&b, &options))
     {
         Ok(replayed) => replayed,
