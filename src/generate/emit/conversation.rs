@@ -267,6 +267,7 @@ impl Emitter {
             std::mem::take(&mut state.pending_waits).into_iter().map(|e| (e, HbRule::OutputBeforeRequest)).collect();
         let request_payload =
             self.payload(RawPayloadKind::CompactionRequest, &json!({"model": MODEL, "input": input_history}));
+        let request_payload_id = request_payload.raw_payload_id.clone();
         self.spine(
             thread,
             false,
@@ -296,12 +297,13 @@ impl Emitter {
         replacement.push(json!({"type": item_type, "encrypted_content": format!("enc-compaction-{n}")}));
         let response_payload =
             self.payload(RawPayloadKind::CompactionResponse, &json!({"output_items": [replacement.last().cloned()]}));
+        let payloads = (request_payload_id, response_payload.raw_payload_id.clone());
         self.spine(
             thread,
             false,
             RawPayload::CompactionRequestCompleted {
                 compaction_id: compaction_id.clone(),
-                compaction_request_id: request_id,
+                compaction_request_id: request_id.clone(),
                 response_payload,
             },
             Tag::Plain,
@@ -320,8 +322,10 @@ impl Emitter {
             compaction_id,
             CompactionFact {
                 thread_id: thread.to_owned(),
+                codex_turn_id: turn_id,
                 input_items: input_history.len(),
                 replacement_items: replacement.len(),
+                request: (request_id, payloads.0, payloads.1),
             },
         );
         let state = self.state(thread);

@@ -15,6 +15,7 @@ pub use cells::CellFact;
 pub use edges::{EdgeFact, SourceFact, TargetFact};
 pub use tools::{TerminalFact, ToolFact};
 
+use crate::bundle::ExecutionStatus;
 use crate::model::{ConversationItemKind, ConversationPart, RolloutTrace};
 use crate::reducer::{Leftovers, UndeliveredReason};
 
@@ -65,6 +66,9 @@ pub struct TimingFact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompactionFact {
     pub thread_id: String,
+    pub codex_turn_id: String,
+    /// Its one request: `(compaction_request_id, request payload, response payload)`; it completes.
+    pub request: (String, String, String),
     pub input_items: usize,
     pub replacement_items: usize,
 }
@@ -110,6 +114,20 @@ impl ExpectedFacts {
                     fact.input_items,
                     fact.replacement_items
                 ));
+            }
+            let (request_id, request_payload, response_payload) = &fact.request;
+            let request_ok = trace.compaction_requests.get(request_id).is_some_and(|request| {
+                request.compaction_id == *id
+                    && request.thread_id == fact.thread_id
+                    && request.codex_turn_id == fact.codex_turn_id
+                    && request.raw_request_payload_id == *request_payload
+                    && request.raw_response_payload_id.as_ref() == Some(response_payload)
+                    && request.execution.status == ExecutionStatus::Completed
+                    && request.execution.ended_seq.is_some()
+            });
+            let owner_ok = compaction.thread_id == fact.thread_id && compaction.codex_turn_id == fact.codex_turn_id;
+            if !request_ok || !owner_ok || compaction.request_ids != [request_id.clone()] {
+                problems.push(format!("{id}: compaction {compaction:?} or its request is wrong for {fact:?}"));
             }
             // The next full request reuses every replacement item (the replacement is consumed).
             let consumed = trace.inference_calls.values().any(|call| {
