@@ -148,6 +148,7 @@ impl Emitter {
                 runtime_cell_id: runtime_cell_id.to_owned(),
                 source_js: cell_source(call_id),
                 yielded: yields,
+                output_shown: false,
                 model_visible_call_id: call_id.to_owned(),
                 runtime_status: final_status,
                 execution_status: execution_of(final_status),
@@ -178,6 +179,16 @@ impl Emitter {
             if plan.wait && yields {
                 self.state(thread).pending_wait_calls.push((runtime_cell_id.to_owned(), end));
             }
+        }
+    }
+
+    /// A cell's output was shown unless it is still waiting for its thread's next request.
+    pub(super) fn settle_cell_outputs(&mut self) {
+        for fact in self.facts.code_cells.values_mut() {
+            let unshown = self.threads[&fact.thread_id].pending_inputs.iter().any(|item| {
+                item["type"] == "custom_tool_call_output" && item["call_id"] == fact.model_visible_call_id.as_str()
+            });
+            fact.output_shown = !unshown;
         }
     }
 

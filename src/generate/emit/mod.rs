@@ -354,6 +354,7 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
     }
     emitter.flush_deferred_cell_ends(ROOT_THREAD_ID);
     emitter.settle_notifications();
+    emitter.settle_cell_outputs();
     if let Some(status) = scenario.end {
         emitter.end_rollout(status);
     }

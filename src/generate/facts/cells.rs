@@ -13,6 +13,8 @@ pub struct CellFact {
     pub source_js: String,
     /// Whether its initial response said `yielded` (which records `yielded_at`).
     pub yielded: bool,
+    /// Whether a later request of its thread carried its output item (which the cell then lists).
+    pub output_shown: bool,
     pub model_visible_call_id: String,
     pub runtime_status: CodeCellRuntimeStatus,
     pub execution_status: ExecutionStatus,
@@ -83,7 +85,8 @@ fn cell_details(id: &str, cell: &CodeCell, fact: &CellFact, trace: &RolloutTrace
                 && item.produced_by.contains(&producer)
         })
     });
-    let ok = cell.codex_turn_id == fact.codex_turn_id
+    let ok = cell.output_item_ids.is_empty() != fact.output_shown
+        && cell.codex_turn_id == fact.codex_turn_id
         && cell.runtime_cell_id.as_ref() == Some(&fact.runtime_cell_id)
         && cell.source_js == fact.source_js
         && cell.model_visible_call_id == fact.model_visible_call_id
