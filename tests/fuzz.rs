@@ -1,10 +1,12 @@
 //! Fuzzing on stable, bounded: the bundle reader, the reducer and `check` on arbitrary bytes and
 //! on structure-aware mutations of valid generated bundles (flipped fields, truncated and spliced
 //! lines, swapped and resized payloads, duplicated and dropped events). Each case must not panic,
-//! must finish within `CASE_BOUND`, and must end in a located error, violations, or a clean run.
+//! must finish within `CASE_BOUND`, and must end in a located error, violations, or a clean run;
+//! the streamed read `reduce` uses must end as the held read does.
 //! `PROPTEST_CASES` scales it (256 per property by default, seconds in debug);
-//! `PROPTEST_CASES=20000 cargo test --release --test fuzz` runs 40,000 cases (each the reader and
-//! `check`, and the reducer when the reader gives a bundle): 120,000 executions, about 4 minutes.
+//! `PROPTEST_CASES=20000 cargo test --release --test fuzz` runs 40,000 cases (each the held and
+//! the streamed reader, `check`, and the reducer when a reader gives a bundle): 160,000 executions
+//! or more.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,7 +17,7 @@ use proptest::prelude::*;
 use rollout_conformance::bundle::{Bundle, LogBounds};
 use rollout_conformance::generate::scenario::Size;
 use rollout_conformance::generate::seeded;
-use rollout_conformance::reducer::replay;
+use rollout_conformance::reducer::{replay, Replayed};
 use rollout_conformance::rules::check::check_bundle;
 use rollout_conformance::rules::config::CheckConfig;
 use rollout_conformance::rules::Limits;
@@ -182,18 +184,30 @@ fn write(files: &Files, dir: &Path) {
 fn run_all(dir: &Path) -> Result<(), TestCaseError> {
     let started = Instant::now();
     let bounds: LogBounds = LIMITS.bounds();
-    match Bundle::read_dir_bounded(dir, bounds) {
+    let outcome = |replayed: &Result<Replayed, rollout_conformance::Error>| {
+        replayed.as_ref().map(|r| r.trace.to_state_json()).map_err(|e| e.to_string())
+    };
+    let held = match Bundle::read_dir_bounded(dir, bounds) {
         Ok(bundle) => {
             if let Some(stop) = &bundle.stop {
                 prop_assert!(stop.line.is_some(), "a reading stop without a line: {stop:?}");
             }
-            if let Err(error) = replay(&bundle) {
+            let replayed = replay(&bundle);
+            if let Err(error) = &replayed {
                 let located = error.line.is_some() || error.file.is_some() || error.seq.is_some();
                 prop_assert!(located, "an unlocated replay error: {error:?}");
             }
+            outcome(&replayed)
         }
-        Err(error) => prop_assert!(error.file.is_some(), "an unlocated read error: {error:?}"),
-    }
+        Err(error) => {
+            prop_assert!(error.file.is_some(), "an unlocated read error: {error:?}");
+            Err(error.to_string())
+        }
+    };
+    // `reduce` streams the log: it must end as the held read does.
+    let streamed = outcome(&Bundle::open_dir_bounded(dir, bounds).and_then(|b| replay(&b)));
+    let errors = (held.as_ref().err(), streamed.as_ref().err());
+    prop_assert!(held == streamed, "streamed and held reads disagree (errors held, streamed: {errors:?})");
     let config = CheckConfig { limits: LIMITS, ..CheckConfig::default() };
     for violation in check_bundle(dir, &config) {
         // A line number is always a line of the log.
