@@ -85,7 +85,10 @@ fn cell_details(id: &str, cell: &CodeCell, fact: &CellFact, trace: &RolloutTrace
                 && item.produced_by.contains(&producer)
         })
     });
+    let unique =
+        cell.output_item_ids.iter().collect::<std::collections::BTreeSet<_>>().len() == cell.output_item_ids.len();
     let ok = cell.output_item_ids.is_empty() != fact.output_shown
+        && unique
         && cell.codex_turn_id == fact.codex_turn_id
         && cell.runtime_cell_id.as_ref() == Some(&fact.runtime_cell_id)
         && cell.source_js == fact.source_js
