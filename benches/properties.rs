@@ -6,6 +6,10 @@ use std::time::Instant;
 
 use rollout_conformance::suite::{run, ReferenceReducer, SuiteConfig, READ_BACK_EVERY};
 
+// As the binary does: allocation is a large part of a reduction (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // `cargo test --all-targets` runs this without `--bench`: a few cases only, to prove it runs.
     let benching = std::env::args().any(|arg| arg == "--bench");

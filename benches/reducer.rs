@@ -16,6 +16,10 @@ use rollout_conformance::reducer::conversation::reconcile_full_requests;
 use rollout_conformance::reducer::replay;
 use rollout_conformance::revision::Revision;
 
+// As the binary does: allocation is a large part of a reduction (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A request input of `n` items mixing the kinds a conversation carries.
 fn request_items(n: usize) -> Vec<Value> {
     (0..n)

@@ -58,6 +58,21 @@ impl Reducer for ReferenceReducer {
 /// The default [`SuiteConfig::read_back_every`].
 pub const READ_BACK_EVERY: u32 = 16;
 
+/// Where the disk-vs-memory check writes its bundles: `ROLLOUT_CONFORMANCE_SCRATCH` when set,
+/// else `/dev/shm` when it is a directory (tmpfs: creating files on ext4 was three quarters of a
+/// read-back's time, and the reader under test is the same on any file system), else the
+/// system temp directory.
+pub fn scratch_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ROLLOUT_CONFORMANCE_SCRATCH") {
+        return PathBuf::from(dir);
+    }
+    let shm = std::path::Path::new("/dev/shm");
+    match shm.is_dir() {
+        true => shm.to_path_buf(),
+        false => std::env::temp_dir(),
+    }
+}
+
 /// Whether case number `case` (0-based) reads its bundle back from disk.
 fn reads_back(case: u64, every: u32, shrinking: bool) -> bool {
     shrinking || case.is_multiple_of(u64::from(every.max(1)))

@@ -108,7 +108,8 @@ pub fn check_stream(
 
 /// The bundle written to a temporary directory and read back reduces to the same bytes.
 fn read_back_agrees(reducer: &dyn Reducer, causal_bundle: &Bundle, bytes: &str) -> Result<(), Violation> {
-    let dir = tempfile::tempdir().map_err(|e| violation(Property::Determinism, format!("temp dir: {e}")))?;
+    let dir = tempfile::tempdir_in(super::scratch_dir())
+        .map_err(|e| violation(Property::Determinism, format!("temp dir: {e}")))?;
     causal_bundle.write_dir(dir.path()).map_err(|e| violation(Property::Determinism, format!("write bundle: {e}")))?;
     let from_disk =
         Bundle::read_dir(dir.path()).map_err(|e| violation(Property::Determinism, format!("read back: {e}")))?;
