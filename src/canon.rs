@@ -5,8 +5,7 @@
 //! `terminal_operation:N` becomes `operation:<tool_call_id>`. Seq and wall-time values depend on
 //! the order too; they become `"set"` (null stays null, so "ended or not" still compares).
 
-use std::collections::HashMap;
-
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::{Map, Value};
 
 use crate::model::RolloutTrace;
@@ -16,7 +15,7 @@ pub const TIME_MARKER: &str = "set";
 
 /// A canonical JSON value, with every object's keys sorted.
 pub fn canonical_form(trace: &RolloutTrace) -> Value {
-    let mut renames: HashMap<String, String> = HashMap::new();
+    let mut renames: HashMap<String, String> = HashMap::default();
     for thread in trace.threads.values() {
         for (position, item_id) in thread.conversation_item_ids.iter().enumerate() {
             renames.insert(item_id.clone(), format!("item:{}:{position}", thread.thread_id));

@@ -35,6 +35,10 @@ impl fmt::Display for Difference {
 /// Every differing leaf, array element or subtree present on one side only (reported once, not
 /// descended into), most significant first: by depth, then in document order.
 pub fn json_diff(left: &Value, right: &Value) -> Vec<Difference> {
+    // Equal is the common answer (the suite asks it of every case); a walk builds every path.
+    if left == right {
+        return Vec::new();
+    }
     let mut found = Vec::new();
     walk(left, right, &mut String::new(), "", &mut found);
     // A stable sort keeps document order within one depth.

@@ -7,6 +7,7 @@
 
 use std::fs::Metadata;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 /// Why a bundle-relative path does not name a file inside the bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,35 @@ pub fn resolve_inside(root: &Path, relative: &Path) -> Result<Option<PathBuf>, O
 
 /// As [`resolve_inside`], keeping the metadata seen on the way.
 pub fn locate(root: &Path, relative: &Path) -> Result<Option<Inside>, Outside> {
+    locate_in(root, relative, None)
+}
+
+/// Directories under one root already `lstat`ed as real directories (no symlink), so that the
+/// thousands of files of `payloads/` cost one `lstat` each, not one per component. A directory
+/// swapped for a symlink afterwards is not seen, as with any check made before an open.
+#[derive(Debug, Default)]
+pub struct SeenDirs(Mutex<Vec<PathBuf>>);
+
+impl SeenDirs {
+    fn has(&self, dir: &Path) -> bool {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).iter().any(|seen| seen == dir)
+    }
+
+    fn add(&self, dir: &Path) {
+        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // A bundle has one payload directory; a hostile one with many gains nothing from a cache.
+        if seen.len() < 8 {
+            seen.push(dir.to_path_buf());
+        }
+    }
+}
+
+/// As [`locate`], skipping the `lstat` of directories in `seen` and adding those it checks.
+pub fn locate_seen(root: &Path, relative: &Path, seen: &SeenDirs) -> Result<Option<Inside>, Outside> {
+    locate_in(root, relative, Some(seen))
+}
+
+fn locate_in(root: &Path, relative: &Path, seen: Option<&SeenDirs>) -> Result<Option<Inside>, Outside> {
     for component in relative.components() {
         match component {
             Component::Normal(_) | Component::CurDir => {}
@@ -50,13 +80,25 @@ pub fn locate(root: &Path, relative: &Path) -> Result<Option<Inside>, Outside> {
     }
     let mut path = root.to_path_buf();
     let mut metadata = None;
-    for component in relative.components() {
-        let Component::Normal(name) = component else { continue };
+    let mut names = relative.components().filter_map(|c| match c {
+        Component::Normal(name) => Some(name),
+        _ => None,
+    });
+    let mut next = names.next();
+    while let Some(name) = next {
         path.push(name);
+        next = names.next();
+        if next.is_some() && seen.is_some_and(|seen| seen.has(&path)) {
+            metadata = None;
+            continue;
+        }
         // `lstat` never follows the last component and never opens it.
         let Ok(found) = path.symlink_metadata() else { return Ok(None) };
         if found.file_type().is_symlink() {
             return through_symlink(root, relative);
+        }
+        if let Some(seen) = seen.filter(|_| next.is_some() && found.is_dir()) {
+            seen.add(&path);
         }
         metadata = Some(found);
     }

@@ -9,8 +9,9 @@
 use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::contain::{bundle_root, locate, resolve_inside, Outside};
+use super::contain::{bundle_root, locate_seen, resolve_inside, Outside, SeenDirs};
 use super::log::{parse_event_log_bounded, LogFile};
 use super::{Bundle, Manifest, PayloadStore, RawPayloadRef, MANIFEST_FILE_NAME, RAW_EVENT_LOG_FILE_NAME};
 use crate::error::{Error, ErrorKind};
@@ -50,7 +51,7 @@ impl Bundle {
             manifest,
             events: Vec::new(),
             stop: None,
-            payloads: PayloadStore::Dir { root, max_payload_bytes: bounds.max_payload_bytes },
+            payloads: PayloadStore::Dir { root, max_payload_bytes: bounds.max_payload_bytes, seen: Arc::default() },
             log: Some(LogFile::new(file, dir.join(RAW_EVENT_LOG_FILE_NAME), bounds)),
         })
     }
@@ -66,7 +67,7 @@ impl Bundle {
             manifest,
             events,
             stop,
-            payloads: PayloadStore::Dir { root, max_payload_bytes: bounds.max_payload_bytes },
+            payloads: PayloadStore::Dir { root, max_payload_bytes: bounds.max_payload_bytes, seen: Arc::default() },
             log: None,
         }
     }
@@ -229,7 +230,12 @@ pub fn read_log_file(path: &Path, max_bytes: Option<u64>, max_line_bytes: Option
 
 /// Read a payload file, refusing any path that could leave the bundle directory. `root` is the
 /// bundle directory's canonical path.
-pub fn payload_file(root: &Path, payload: &RawPayloadRef, max_bytes: Option<u64>) -> Result<Vec<u8>, Error> {
+pub fn payload_file(
+    root: &Path,
+    payload: &RawPayloadRef,
+    max_bytes: Option<u64>,
+    seen: &SeenDirs,
+) -> Result<Vec<u8>, Error> {
     let open_error = |detail: String| {
         Error::new(ErrorKind::PayloadOpen(payload.raw_payload_id.clone())).with_file(&payload.path).with_detail(detail)
     };
@@ -238,7 +244,7 @@ pub fn payload_file(root: &Path, payload: &RawPayloadRef, max_bytes: Option<u64>
             .with_file(&payload.path)
             .with_detail(detail)
     };
-    let target = match locate(root, Path::new(&payload.path)) {
+    let target = match locate_seen(root, Path::new(&payload.path), seen) {
         Ok(Some(target)) => target,
         Ok(None) => return Err(open_error(format!("no payload file at {}", root.join(&payload.path).display()))),
         Err(Outside::Parent | Outside::Absolute) => {

@@ -28,11 +28,12 @@ does) and reduced --repeat times in memory (`replay` on the in-memory bundle) an
 (`replay_dir`, which streams `trace.jsonl`, on a copy written to the system temp directory, page
 cache warm); the fastest run counts. The table shows each size's time and the ratios to the
 previous size: when the sizes double, linear scaling reads as time ratios near 2. A second table
-splits the disk run of `reduce` into phases (event parse, timed in a pass of its own since replay
-interleaves it; payload read+parse; reduction; serialization to a sink) with the throughputs and
-the peak resident memory (VmHWM) of those runs; --floor adds the floor (read and
-parse every line and every payload the reducer read, serialize the final state to a sink) and
-reduce time ÷ floor time. The closing lines fit time ~ events^k over
+splits the disk run of `reduce` into phases: event parse (timed in a pass of its own) and payload
+read+parse, both done on replay's read-ahead thread and so overlapping it; replay (wall time,
+reading included); serialization to a sink; total = replay + serialization. It gives the
+throughputs and the peak resident memory (VmHWM) of those runs; --floor adds the floor (read and
+parse every line and every payload the reducer read, serialize the final state to a sink, on one
+thread) and total ÷ floor time. The closing lines fit time ~ events^k over
 all sizes by least squares on the logarithms (k near 1 is linear). Absolute times depend on the machine, its load and
 the build profile; compare the ratios, in a release build.
 

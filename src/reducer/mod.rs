@@ -20,6 +20,7 @@ mod thread;
 mod timing;
 mod tool;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -87,9 +88,13 @@ impl ReplayOptions {
 /// Replay a bundle under `options.revision`.
 pub fn replay_with(bundle: &Bundle, options: &ReplayOptions) -> Result<Replayed, Error> {
     let mut replay = Replay::new(bundle, options);
-    let stop = bundle.each_event(|record| {
+    let probed = probe::Shared::when_on();
+    let read = |payload: &RawPayloadRef| probed.time(&payload.path, || bundle.payload_json(payload));
+    let stop = bundle.each_event_read_ahead(read, |record, ahead| {
+        *replay.ahead.get_mut() = ahead;
         replay.event(record.line, &record.event).map_err(|e| e.at_event(record.line, record.event.seq))
     })?;
+    probed.merge();
     if let Some(stop) = &stop {
         return Err(timing::stop_as_read_by(stop, options.revision));
     }
@@ -138,6 +143,8 @@ struct Replay<'b> {
     bugs: PlantedBugs,
     /// Read through its bool switches only: no per-event comparison of names.
     revision: &'static Revision,
+    /// The payloads of the event being handled, read ahead of it (`Bundle::each_event_read_ahead`).
+    ahead: RefCell<Vec<(RawPayloadRef, Result<serde_json::Value, Error>)>>,
 }
 
 impl<'b> Replay<'b> {
@@ -165,6 +172,7 @@ impl<'b> Replay<'b> {
             index: Index::default(),
             bugs,
             revision,
+            ahead: RefCell::new(Vec::new()),
         }
     }
 }
@@ -288,14 +296,15 @@ impl Replay<'_> {
         Ok(Replayed { trace: self.trace, leftovers })
     }
 
+    /// A payload of the event being handled, as read ahead; else (a payload of an earlier event,
+    /// or a bundle not read ahead) read now.
     fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
-        if !probe::on() {
-            return self.bundle.payload_json(payload);
+        let mut ahead = self.ahead.borrow_mut();
+        if let Some(at) = ahead.iter().position(|(read, _)| read == payload) {
+            return ahead.swap_remove(at).1;
         }
-        let started = std::time::Instant::now();
-        let value = self.bundle.payload_json(payload);
-        probe::record(&payload.path, started.elapsed());
-        value
+        drop(ahead);
+        probe::timed(&payload.path, || self.bundle.payload_json(payload))
     }
 
     /// A thread's snapshot, taken out rather than copied: a request replaces it afterwards, a

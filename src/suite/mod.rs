@@ -24,7 +24,8 @@ pub use properties::{Property, Violation};
 pub use regression::{recheck, EXPECTED_FACTS_FILE_NAME};
 
 /// A reducer under test: a bundle in, a reduced state (or an error) and what stayed queued out.
-pub trait Reducer {
+/// `Sync`, since the suite runs its cases on several threads.
+pub trait Reducer: Sync {
     /// A short name for reports.
     fn name(&self) -> &str;
 
@@ -95,6 +96,9 @@ pub struct SuiteConfig {
     /// on every case while a failure is shrunk or rechecked (1: every case). Writing each bundle
     /// to disk was two thirds of a case's time; the memory-only checks run on every case.
     pub read_back_every: u32,
+    /// Threads the cases are split over (at least 1). Default: the machine's cores, or
+    /// `ROLLOUT_CONFORMANCE_WORKERS`.
+    pub workers: usize,
 }
 
 impl SuiteConfig {
@@ -111,6 +115,10 @@ impl SuiteConfig {
             persist: None,
             revision: Revision::default_revision(),
             read_back_every: READ_BACK_EVERY,
+            workers: std::env::var("ROLLOUT_CONFORMANCE_WORKERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         }
     }
 }
@@ -192,16 +200,48 @@ pub fn check_case(
     Ok(())
 }
 
-/// Run the property suite against `reducer`.
+/// Run the property suite against `reducer`: `config.cases` cases split over `config.workers`
+/// threads, each shard with its own seed (shard 0 the config's own, so one worker runs exactly
+/// the cases it always ran). The reported failure is that of the lowest failing shard, so the
+/// report does not depend on which thread finished first.
 pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
+    let workers = config.workers.clamp(1, config.cases.max(1) as usize) as u32;
+    let shares = (0..workers).map(|shard| config.cases / workers + u32::from(shard < config.cases % workers));
+    let shards: Vec<_> = std::thread::scope(|scope| {
+        let running: Vec<_> = shares
+            .enumerate()
+            .map(|(shard, cases)| scope.spawn(move || run_shard(reducer, config, shard as u64, cases)))
+            .collect();
+        // A panicking reducer panics the run, as it would with one thread.
+        running.into_iter().map(|shard| shard.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let mut coverage = Coverage::default();
+    let mut first_failure = None;
+    for (shard_coverage, result) in shards {
+        coverage.streams += shard_coverage.streams;
+        for (path, hits) in shard_coverage.hits {
+            *coverage.hits.entry(path).or_default() += hits;
+        }
+        if first_failure.is_none() {
+            first_failure = result.err();
+        }
+    }
+    let failure = first_failure.map(|failure| report_failure(reducer, config, failure));
+    SuiteReport { reducer: reducer.name().to_owned(), cases: config.cases, coverage, failure }
+}
+
+/// One shard's cases: what they covered, and the minimal failing case if one failed.
+fn run_shard(
+    reducer: &dyn Reducer,
+    config: &SuiteConfig,
+    shard: u64,
+    cases: u32,
+) -> (Coverage, Result<(), TestError<Case>>) {
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&config.seed.to_le_bytes());
-    let proptest_config = Config {
-        cases: config.cases,
-        max_shrink_iters: config.max_shrink_iters,
-        failure_persistence: None,
-        ..Config::default()
-    };
+    seed[8..16].copy_from_slice(&shard.to_le_bytes());
+    let proptest_config =
+        Config { cases, max_shrink_iters: config.max_shrink_iters, failure_persistence: None, ..Config::default() };
     let mut runner = TestRunner::new_with_rng(proptest_config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     let coverage = RefCell::new(Coverage::default());
     let shrinking = RefCell::new(false);
@@ -218,33 +258,37 @@ pub fn run(reducer: &dyn Reducer, config: &SuiteConfig) -> SuiteReport {
             TestCaseError::fail(failed.violation.to_string())
         })
     });
-    let failure = match result {
-        Ok(()) => None,
-        Err(TestError::Abort(reason)) => Some(SuiteFailure {
-            violation: Violation { property: Property::Generation, message: format!("generation aborted: {reason}") },
-            events: 0,
-            saved: None,
-        }),
-        Err(TestError::Fail(_, (scenario, choices, pick))) => {
-            let emitted = emit_as(&scenario, config.revision);
-            let order = emitted.reordered(&choices);
-            let failed = match check_case(reducer, &emitted, &order, &pick, true) {
-                Err(failed) => failed,
-                // A reducer that fails only sometimes is a determinism failure in itself.
-                Ok(()) => FailedCase::stream(
-                    Violation {
-                        property: Property::Determinism,
-                        message: "a failing case passed when run again".to_owned(),
-                    },
-                    &emitted,
-                    &order,
-                ),
-            };
-            let saved = config.persist.as_ref().and_then(|dir| regression::save(dir, &failed, config).ok());
-            Some(SuiteFailure { events: failed.bundle.events.len(), violation: failed.violation, saved })
+    (coverage.into_inner(), result)
+}
+
+/// The failure a shard found, checked once more and saved when persisting.
+fn report_failure(reducer: &dyn Reducer, config: &SuiteConfig, failure: TestError<Case>) -> SuiteFailure {
+    let (scenario, choices, pick) = match failure {
+        TestError::Abort(reason) => {
+            return SuiteFailure {
+                violation: Violation {
+                    property: Property::Generation,
+                    message: format!("generation aborted: {reason}"),
+                },
+                events: 0,
+                saved: None,
+            }
         }
+        TestError::Fail(_, case) => case,
     };
-    SuiteReport { reducer: reducer.name().to_owned(), cases: config.cases, coverage: coverage.into_inner(), failure }
+    let emitted = emit_as(&scenario, config.revision);
+    let order = emitted.reordered(&choices);
+    let failed = match check_case(reducer, &emitted, &order, &pick, true) {
+        Err(failed) => failed,
+        // A reducer that fails only sometimes is a determinism failure in itself.
+        Ok(()) => FailedCase::stream(
+            Violation { property: Property::Determinism, message: "a failing case passed when run again".to_owned() },
+            &emitted,
+            &order,
+        ),
+    };
+    let saved = config.persist.as_ref().and_then(|dir| regression::save(dir, &failed, config).ok());
+    SuiteFailure { events: failed.bundle.events.len(), violation: failed.violation, saved }
 }
 
 #[cfg(test)]
