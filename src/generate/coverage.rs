@@ -33,10 +33,12 @@ pub enum Path {
     ChildWorkInterleaved,
     /// A message to a child whose thread never started.
     MessageToNeverStartedChild,
+    /// Context items of rarely written shapes before the conversation.
+    ContextItemShapes,
 }
 
 impl Path {
-    pub const ALL: [Path; 11] = [
+    pub const ALL: [Path; 12] = [
         Path::CellQueuedBeforeSource,
         Path::LifecycleQueued,
         Path::NestedToolWhileQueued,
@@ -48,6 +50,7 @@ impl Path {
         Path::TerminalSessionReuse,
         Path::ChildWorkInterleaved,
         Path::MessageToNeverStartedChild,
+        Path::ContextItemShapes,
     ];
 }
 
@@ -65,6 +68,7 @@ impl fmt::Display for Path {
             Path::TerminalSessionReuse => "terminal session reuse",
             Path::ChildWorkInterleaved => "child work interleaved",
             Path::MessageToNeverStartedChild => "message to a never-started child",
+            Path::ContextItemShapes => "context item shapes",
         };
         f.write_str(name)
     }
@@ -116,6 +120,7 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
     add(Path::TerminalSessionReuse, facts.session_reuses > 0);
     let never_started_target = |r: &UndeliveredReason| *r == UndeliveredReason::TargetThreadNeverStarted;
     add(Path::MessageToNeverStartedChild, facts.undelivered.values().any(never_started_target));
+    add(Path::ContextItemShapes, facts.context_items > 0);
     found.sort();
     found
 }

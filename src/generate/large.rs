@@ -49,7 +49,7 @@ pub fn scenario_with_events(target: usize, seed: u64) -> Scenario {
         }
         turns.push(TurnPlan { steps, end: Some(ExecutionStatus::Completed) });
     }
-    Scenario { forked_history: None, turns, end: Some(RolloutStatus::Completed) }
+    Scenario { forked_history: None, context_items: false, turns, end: Some(RolloutStatus::Completed) }
 }
 
 /// The child as the builder tracks it, to plan messages and closes only to live children.

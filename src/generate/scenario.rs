@@ -12,6 +12,9 @@ use crate::bundle::{ExecutionStatus, RolloutStatus};
 pub struct Scenario {
     /// A forked thread starts with the source's history in its first full request.
     pub forked_history: Option<ForkedHistory>,
+    /// The root's first request starts with context items of shapes producers rarely write
+    /// (null, string or empty content, other part types, non-JSON arguments, array outputs, ...).
+    pub context_items: bool,
     pub turns: Vec<TurnPlan>,
     /// `None` leaves the rollout running (no thread or rollout end).
     pub end: Option<RolloutStatus>,
@@ -285,9 +288,8 @@ pub fn scenario(size: Size) -> impl Strategy<Value = Scenario> {
         1 => Just(Some(RolloutStatus::Running)),
         1 => Just(None),
     ];
-    (forked, prop::collection::vec(turn(size), 1..=size.turns), end).prop_map(|(forked_history, turns, end)| Scenario {
-        forked_history,
-        turns,
-        end,
-    })
+    let context = prop_oneof![3 => Just(false), 1 => Just(true)];
+    // Drawn last, so the other draws of a seed stay as they were before it existed.
+    (forked, prop::collection::vec(turn(size), 1..=size.turns), end, context)
+        .prop_map(|(forked_history, turns, end, context_items)| Scenario { forked_history, context_items, turns, end })
 }

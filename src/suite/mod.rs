@@ -176,7 +176,10 @@ impl FailedCase {
     }
 }
 
-/// Check one case: the stream properties, then one mutation of it. `read_back` as in
+/// How many mutations of each case the rejection property tries.
+const MUTATIONS_PER_CASE: usize = 6;
+
+/// Check one case: the stream properties, then some mutations of it. `read_back` as in
 /// [`properties::check_stream`].
 pub fn check_case(
     reducer: &dyn Reducer,
@@ -188,8 +191,11 @@ pub fn check_case(
     properties::check_stream(reducer, emitted, order, read_back)
         .map_err(|violation| FailedCase::stream(violation, emitted, order))?;
     let kinds = applicable(emitted);
-    if !kinds.is_empty() {
-        if let Some(mutated) = apply(emitted, kinds[pick.index(kinds.len())]) {
+    // Several kinds per case, from the picked one on: each replay stops at its target, so this
+    // is cheap, and every kind is then exercised in some case of a CI run.
+    let first = if kinds.is_empty() { 0 } else { pick.index(kinds.len()) };
+    for offset in 0..kinds.len().min(MUTATIONS_PER_CASE) {
+        if let Some(mutated) = apply(emitted, kinds[(first + offset) % kinds.len()]) {
             properties::check_rejection(reducer, &mutated).map_err(|violation| {
                 let expected_error = Some(mutated.expected_error.clone());
                 let bundle = mutated.bundle.clone();

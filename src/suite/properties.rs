@@ -189,13 +189,13 @@ pub fn check_rejection(reducer: &dyn Reducer, mutated: &Mutated) -> Result<(), V
         Err(_) => Err(violation(Property::Rejection, format!("{:?}: the reducer panicked", mutated.kind))),
         Ok(Ok(_)) => Err(violation(
             Property::Rejection,
-            format!("{:?}: accepted; expected `{}` at seq {}", mutated.kind, mutated.expected_error, mutated.seq),
+            format!("{:?}: accepted; expected `{}` at seq {:?}", mutated.kind, mutated.expected_error, mutated.seq),
         )),
-        Ok(Err(e)) if e.message() == mutated.expected_error && e.seq == Some(mutated.seq) => Ok(()),
+        Ok(Err(e)) if e.message() == mutated.expected_error && e.seq == mutated.seq => Ok(()),
         Ok(Err(e)) => Err(violation(
             Property::Rejection,
             format!(
-                "{:?}: expected `{}` at seq {}, got `{}` at seq {:?}",
+                "{:?}: expected `{}` at seq {:?}, got `{}` at seq {:?}",
                 mutated.kind,
                 mutated.expected_error,
                 mutated.seq,

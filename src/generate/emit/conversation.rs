@@ -33,6 +33,46 @@ pub fn forked_history(fork: &ForkedHistory) -> Vec<Value> {
     items
 }
 
+/// Items a producer may put before the conversation, in shapes the rest of the stream never
+/// writes: each normalizes by its own rule (payload refs for content it cannot show, whole-item
+/// JSON for calls it does not model, text for arguments that are not JSON).
+pub fn context_items() -> Vec<Value> {
+    vec![
+        json!({"type": "additional_tools", "tools": [{"name": "lookup"}]}),
+        json!({"type": "message", "role": "system", "content": null}),
+        json!({"type": "message", "role": "developer", "content": "plain string content"}),
+        json!({"type": "message", "role": "user", "content": []}),
+        json!({"type": "message", "role": "user", "content": [
+            {"type": "input_image", "image_url": "https://example.invalid/a.png"},
+            {"type": "input_text"},
+            {"text": "an entry without a type"},
+            {"type": "input_text", "text": "context text"},
+        ]}),
+        json!({"type": "message", "role": "tool", "content": [{"type": "text", "text": "tool context"}]}),
+        json!({"type": "message", "role": "assistant", "phase": "summary", "content": [{"type": "output_text", "text": "summary so far"}]}),
+        json!({"type": "reasoning", "content": null, "summary": [{"type": "summary_text", "text": "context reasoning"}]}),
+        json!({"type": "function_call", "name": "lookup", "arguments": "not json {", "call_id": "ctx-call-1"}),
+        json!({"type": "function_call_output", "call_id": "ctx-call-1", "output": [{"type": "input_text", "text": "looked up"}]}),
+        json!({"type": "function_call", "name": "lookup", "arguments": {"q": "object arguments"}, "call_id": "ctx-call-2"}),
+        json!({"type": "function_call_output", "call_id": "ctx-call-2", "output": {"rows": 2}}),
+        json!({"type": "custom_tool_call", "name": "lookup", "input": {"q": 1}, "call_id": "ctx-call-4"}),
+        json!({"type": "web_search_call", "id": "ws-1", "status": "completed", "action": {"type": "search", "query": "x"}}),
+        json!({"type": "tool_search_output", "call_id": "ctx-call-5", "tools": []}),
+    ]
+}
+
+/// Whether a message's content is all text entries: only then does its re-sent copy match it.
+/// Content a reducer shows as a payload ref names the payload it came from, so the copy in a
+/// later request is a new item.
+fn shows_as_text(item: &Value) -> bool {
+    item["content"].as_array().is_some_and(|entries| {
+        !entries.is_empty()
+            && entries.iter().all(|e| {
+                e["text"].is_string() && matches!(e["type"].as_str(), Some("input_text" | "output_text" | "text"))
+            })
+    })
+}
+
 /// What a response holds: the items as recorded, and as the producer re-sends them later.
 pub struct ResponseItem {
     pub recorded: Value,
@@ -290,6 +330,7 @@ impl Emitter {
             .filter(|item| {
                 item.get("type").and_then(Value::as_str) == Some("message")
                     && matches!(item.get("role").and_then(Value::as_str), Some("user" | "developer" | "system"))
+                    && shows_as_text(item)
             })
             .cloned()
             .collect();
@@ -323,7 +364,8 @@ impl Emitter {
             CompactionFact {
                 thread_id: thread.to_owned(),
                 codex_turn_id: turn_id,
-                input_items: input_history.len(),
+                // `additional_tools` items are not conversation items.
+                input_items: input_history.iter().filter(|item| item["type"] != "additional_tools").count(),
                 replacement_items: replacement.len(),
                 request: (request_id, payloads.0, payloads.1),
             },

@@ -346,8 +346,13 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
         "session_source": "exec", "cwd": "/repo", "model": MODEL, "provider_name": PROVIDER,
     });
     emitter.start_thread(ROOT_THREAD_ID, ROOT_AGENT_PATH, &metadata, vec![(0, HbRule::ThreadSpine)]);
+    if scenario.context_items {
+        let items = conversation::context_items();
+        emitter.facts.context_items = items.len();
+        emitter.state(ROOT_THREAD_ID).pending_inputs = items;
+    }
     if let Some(fork) = &scenario.forked_history {
-        emitter.state(ROOT_THREAD_ID).pending_inputs = conversation::forked_history(fork);
+        emitter.state(ROOT_THREAD_ID).pending_inputs.extend(conversation::forked_history(fork));
     }
     for turn in &scenario.turns {
         emitter.turn(ROOT_THREAD_ID, turn);

@@ -51,7 +51,8 @@ impl CallWork {
         match self {
             CallWork::Exec { .. } => function("exec_command", json!({"cmd": exec_command_line(call_id)})),
             CallWork::WriteStdin { session, .. } => {
-                function("write_stdin", json!({"session_id": session, "chars": "y\n", "yield_time_ms": 250}))
+                let (session_id, _, _) = write_stdin_shape(call_id, *session, "");
+                function("write_stdin", json!({"session_id": session_id, "chars": "y\n", "yield_time_ms": 250}))
             }
             CallWork::Mcp { .. } => ResponseItem::same(json!({
                 "type": "function_call", "name": "search_issues", "namespace": "mcp__github__",
@@ -68,6 +69,22 @@ impl CallWork {
             }
             CallWork::Agent(call) => call.item(),
         }
+    }
+}
+
+/// A write_stdin's session id and output as a producer may write them, by the call's number:
+/// a number or a string id; output as a string, text entries, other JSON or null. With the
+/// text a reducer shows for it (`None`: the whole output item, as compact JSON).
+fn write_stdin_shape(call_id: &str, session: u64, output: &str) -> (Value, Value, Option<String>) {
+    let n: usize = call_id.trim_start_matches("call-").parse().unwrap_or(0);
+    match n % 4 {
+        0 => (json!(session), json!(output), Some(output.to_owned())),
+        1 => (json!(session.to_string()), json!([{"type": "input_text", "text": output}]), Some(output.to_owned())),
+        2 => {
+            let value = json!({"text": output});
+            (json!(session), value.clone(), Some(value.to_string()))
+        }
+        _ => (json!(session.to_string()), Value::Null, None),
     }
 }
 
@@ -386,15 +403,18 @@ impl Emitter {
                 }
             }
             CallWork::WriteStdin { call_id, session } => {
-                let arguments = json!({"session_id": session, "chars": "y\n", "yield_time_ms": 250});
                 let output = format!("continued session {session}\n");
+                let (session_id, output_value, text) = write_stdin_shape(&call_id, session, &output);
+                let arguments = json!({"session_id": session_id, "chars": "y\n", "yield_time_ms": 250});
+                let item = json!({"type": "function_call_output", "call_id": call_id, "output": output_value});
+                let text = text.unwrap_or_else(|| item.to_string());
                 let spec = ToolSpec::direct(
                     &call_id,
                     ToolCallKind::WriteStdin,
                     "write_stdin",
                     function_invocation("write_stdin", &arguments),
                     Vec::new(),
-                    output_item("function_call_output", &call_id, &output),
+                    item,
                 );
                 let mut preds = after_request;
                 preds.extend(self.session_last.get(&session).map(|&e| (e, HbRule::SessionSerialized)));
@@ -404,7 +424,7 @@ impl Emitter {
                     yield_time_ms: Some(250),
                     max_output_tokens: None,
                 };
-                let result = TerminalResult { exit_code: None, ..exec_output(&output) };
+                let result = TerminalResult { exit_code: None, ..exec_output(&text) };
                 self.terminal_fact(&call_id, Some(session.to_string()), request, result, Payloads::InvocationAndResult);
                 self.session_last.insert(session, end);
                 self.facts.session_reuses += 1;

@@ -49,6 +49,9 @@ pub struct ExpectedFacts {
     /// `codex_turn_id → fact`, for every turn of the stream.
     #[serde(default)]
     pub turns: BTreeMap<String, TurnFact>,
+    /// How many context items of rarely written shapes the root's first request starts with.
+    #[serde(default)]
+    pub context_items: usize,
 }
 
 /// What a call's `timing` and `response_id` must show under the inference-timing revision, in

@@ -11,7 +11,7 @@ use proptest::sample::Index;
 
 use super::emit::{bundle_of, emit, Emitted, PlannedEvent};
 use super::scenario::{scenario, Size};
-use crate::bundle::Bundle;
+use crate::bundle::{parse_event_log, Bundle};
 use crate::error::ErrorKind;
 
 /// One way to make a valid stream invalid.
@@ -80,10 +80,88 @@ pub enum MutationKind {
     /// Repeat the first `code_cell_started` right after itself with another model-visible call
     /// id: `runtime code cell <r> in thread <t> mapped to both <first> and <second>`.
     RemapRuntimeCell,
+    /// Repeat the first `compaction_request_started`: `duplicate compaction request start for <id>`.
+    DuplicateCompactionRequest,
+    /// The first `compaction_request_started` names a thread that never started.
+    CompactionRequestUnknownThread,
+    /// The first `compaction_request_started` after a second thread started names that thread.
+    CompactionRequestWrongThread,
+    /// The first compaction request end names another compaction.
+    CompactionIdMismatch,
+    /// Repeat the first `compaction_installed`: `duplicate compaction install for <id>`.
+    DuplicateCompactionInstall,
+    /// The first `compaction_installed` envelope names a thread that never started.
+    CompactionInstallUnknownThread,
+    /// The first `compaction_installed` envelope names a turn that never started.
+    CompactionInstallUnknownTurn,
+    /// The first `compaction_installed` after a second thread started names that thread.
+    CompactionInstallWrongThread,
+    /// The first checkpoint's `replacement_history` is not an array.
+    CheckpointWithoutArray,
+    /// The first code-cell event loses its envelope thread and turn.
+    CellEventWithoutThread,
+    /// The first code-cell event loses its envelope thread and names an unknown turn.
+    CellEventUnknownTurn,
+    /// The first code-cell initial response or end names a runtime cell nothing started.
+    CellEventUnknownRuntimeCell,
+    /// Two copies of the first code-cell start, written before the response with its `exec`
+    /// item: the second finds the first still queued.
+    DuplicateQueuedCodeCellStart,
+    /// A child's code-cell start, made when its `exec` item exists, names a root turn.
+    CodeCellStartWrongThread,
+    /// The first tool start names a thread that never started.
+    ToolStartUnknownThread,
+    /// The first tool start after a second thread started names that thread with its own turn.
+    ToolStartWrongThread,
+    /// The first tool start loses its envelope thread and names an unknown turn.
+    ToolStartUnknownTurn,
+    /// The first tool start loses its envelope thread and turn.
+    ToolStartWithoutContext,
+    /// The first nested tool names a runtime cell nothing started.
+    NestedToolUnknownRuntimeCell,
+    /// A second tool start with the first model-visible call id of a tool.
+    DuplicateModelVisibleCall,
+    /// Repeat the first MCP correlation.
+    DuplicateMcpCorrelation,
+    /// Repeat the first exec_command runtime start: `... already has a terminal operation`.
+    SecondTerminalOperation,
+    /// The first exec_command runtime start payload is not an exec begin event.
+    TerminalRuntimeStartParse,
+    /// The first exec_command runtime end payload is not an exec end event.
+    ExecResponseParse,
+    /// The first exec_command whose runtime start names a process gets another one in its end.
+    ProcessIdChanged,
+    /// The first write_stdin invocation is broken in one of six ways (picked by position).
+    TerminalInvocationParse,
+    /// The first write_stdin after a second thread started moves to that thread.
+    TerminalSessionWrongThread,
+    /// The first `thread_started` metadata is not session metadata.
+    ThreadMetadataParse,
+    /// The first `inference_started` after a second thread started names that thread.
+    InferenceWrongThread,
+    /// The first request's `input` is a string.
+    RequestNonArrayInput,
+    /// The first response payload loses its `output_items`.
+    ResponseWithoutOutputItems,
+    /// The first request gets a reasoning item that is broken in one of five ways.
+    BrokenReasoningItem,
+    /// The first request gets an `agent_message` with no content.
+    EmptyAgentMessage,
+    /// The first request gets a function call whose arguments' summary would be cut inside a
+    /// character.
+    SummaryCutInsideCharacter,
+    /// Timing revision: the first `inference_response_created` names an unknown call.
+    ResponseCreatedUnknownCall,
+    /// Timing revision: the first `inference_first_delta` names an unknown call.
+    FirstDeltaUnknownCall,
+    /// Timing revision: the first completion's server time is not an integer.
+    BadServerTime,
+    /// A line in the middle of the log names an event type no revision has: the reader stops.
+    UnparseableLine,
 }
 
 impl MutationKind {
-    pub const ALL: [MutationKind; 20] = [
+    pub const ALL: [MutationKind; 58] = [
         MutationKind::DropThreadStart,
         MutationKind::DuplicateThreadStart,
         MutationKind::DropTurnStart,
@@ -104,6 +182,44 @@ impl MutationKind {
         MutationKind::NewerRevisionEvent,
         MutationKind::DuplicateCodeCellStart,
         MutationKind::RemapRuntimeCell,
+        MutationKind::DuplicateCompactionRequest,
+        MutationKind::CompactionRequestUnknownThread,
+        MutationKind::CompactionRequestWrongThread,
+        MutationKind::CompactionIdMismatch,
+        MutationKind::DuplicateCompactionInstall,
+        MutationKind::CompactionInstallUnknownThread,
+        MutationKind::CompactionInstallUnknownTurn,
+        MutationKind::CompactionInstallWrongThread,
+        MutationKind::CheckpointWithoutArray,
+        MutationKind::CellEventWithoutThread,
+        MutationKind::CellEventUnknownTurn,
+        MutationKind::CellEventUnknownRuntimeCell,
+        MutationKind::DuplicateQueuedCodeCellStart,
+        MutationKind::CodeCellStartWrongThread,
+        MutationKind::ToolStartUnknownThread,
+        MutationKind::ToolStartWrongThread,
+        MutationKind::ToolStartUnknownTurn,
+        MutationKind::ToolStartWithoutContext,
+        MutationKind::NestedToolUnknownRuntimeCell,
+        MutationKind::DuplicateModelVisibleCall,
+        MutationKind::DuplicateMcpCorrelation,
+        MutationKind::SecondTerminalOperation,
+        MutationKind::TerminalRuntimeStartParse,
+        MutationKind::ExecResponseParse,
+        MutationKind::ProcessIdChanged,
+        MutationKind::TerminalInvocationParse,
+        MutationKind::TerminalSessionWrongThread,
+        MutationKind::ThreadMetadataParse,
+        MutationKind::InferenceWrongThread,
+        MutationKind::RequestNonArrayInput,
+        MutationKind::ResponseWithoutOutputItems,
+        MutationKind::BrokenReasoningItem,
+        MutationKind::EmptyAgentMessage,
+        MutationKind::SummaryCutInsideCharacter,
+        MutationKind::ResponseCreatedUnknownCall,
+        MutationKind::FirstDeltaUnknownCall,
+        MutationKind::BadServerTime,
+        MutationKind::UnparseableLine,
     ];
 }
 
@@ -114,8 +230,9 @@ pub struct Mutated {
     pub bundle: Bundle,
     /// Upstream's exact top-level message.
     pub expected_error: String,
-    /// The seq of the event that must fail.
-    pub seq: u64,
+    /// The seq of the event that must fail; `None` when the reader stops at a line before it
+    /// reaches an event (the error names the line).
+    pub seq: Option<u64>,
 }
 
 /// The kinds that apply to this scenario, in [`MutationKind::ALL`] order.
@@ -127,23 +244,41 @@ pub fn applicable(emitted: &Emitted) -> Vec<MutationKind> {
 pub fn apply(emitted: &Emitted, kind: MutationKind) -> Option<Mutated> {
     let Target { edit, payload, error, fails_at } = target(emitted, kind)?;
     let mut events: Vec<PlannedEvent> = emitted.causal_order().into_iter().map(|i| emitted.events[i].clone()).collect();
+    let mut unparseable = None;
+    let stops_reader = matches!(edit, Edit::Unparseable(..));
     match edit {
         Edit::None => {}
         Edit::Remove(index) => {
             events.remove(index);
         }
         Edit::Insert(index, event) => events.insert(index, *event),
+        Edit::InsertTwice(index, event) => events.splice(index..index, [(*event).clone(), *event]).for_each(drop),
         Edit::Replace(index, event) => events[index] = *event,
+        Edit::Unparseable(index, line) => unparseable = Some((index, line)),
     }
     let mut payloads = emitted.payloads.clone();
     if let Some((path, bytes)) = payload {
         payloads.insert(path, bytes);
     }
+    let mut bundle = bundle_of(&emitted.manifest, events.iter(), payloads);
+    if let Some((index, line)) = unparseable {
+        // Read back as the log a reader sees: the events before the line, then where it stopped.
+        let mut log = Vec::new();
+        for (position, record) in bundle.events.iter().enumerate() {
+            if position == index {
+                log.extend_from_slice(line.as_bytes());
+                log.push(b'\n');
+            }
+            log.extend(serde_json::to_vec(&record.event).expect("events serialize"));
+            log.push(b'\n');
+        }
+        (bundle.events, bundle.stop) = parse_event_log(&log);
+    }
     Some(Mutated {
         kind,
-        bundle: bundle_of(&emitted.manifest, events.iter(), payloads),
+        bundle,
         expected_error: error.to_string(),
-        seq: fails_at as u64 + 1,
+        seq: (!stops_reader).then_some(fails_at as u64 + 1),
     })
 }
 
@@ -182,8 +317,14 @@ pub(super) enum Edit {
     Remove(usize),
     Insert(usize, Box<PlannedEvent>),
     Replace(usize, Box<PlannedEvent>),
+    /// Two copies of the event, at this position.
+    InsertTwice(usize, Box<PlannedEvent>),
+    /// A line that is not an event, written before the event at this position.
+    Unparseable(usize, String),
 }
 
+mod lifecycle;
+mod shapes;
 mod targets;
 #[cfg(test)]
 mod tests;

@@ -46,6 +46,44 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             _ => None,
         }),
         MutationKind::RemapRuntimeCell => remap_runtime_cell(events),
+        MutationKind::DuplicateCompactionRequest
+        | MutationKind::CompactionRequestUnknownThread
+        | MutationKind::CompactionRequestWrongThread
+        | MutationKind::CompactionIdMismatch
+        | MutationKind::DuplicateCompactionInstall
+        | MutationKind::CompactionInstallUnknownThread
+        | MutationKind::CompactionInstallUnknownTurn
+        | MutationKind::CompactionInstallWrongThread
+        | MutationKind::CheckpointWithoutArray
+        | MutationKind::CellEventWithoutThread
+        | MutationKind::CellEventUnknownTurn
+        | MutationKind::CellEventUnknownRuntimeCell
+        | MutationKind::DuplicateQueuedCodeCellStart
+        | MutationKind::CodeCellStartWrongThread
+        | MutationKind::ToolStartUnknownThread
+        | MutationKind::ToolStartWrongThread
+        | MutationKind::ToolStartUnknownTurn
+        | MutationKind::ToolStartWithoutContext
+        | MutationKind::NestedToolUnknownRuntimeCell
+        | MutationKind::DuplicateModelVisibleCall
+        | MutationKind::DuplicateMcpCorrelation
+        | MutationKind::SecondTerminalOperation
+        | MutationKind::TerminalRuntimeStartParse
+        | MutationKind::ExecResponseParse
+        | MutationKind::ProcessIdChanged
+        | MutationKind::ThreadMetadataParse
+        | MutationKind::InferenceWrongThread
+        | MutationKind::ResponseCreatedUnknownCall
+        | MutationKind::FirstDeltaUnknownCall
+        | MutationKind::BadServerTime => super::lifecycle::target(emitted, kind),
+        MutationKind::RequestNonArrayInput
+        | MutationKind::ResponseWithoutOutputItems
+        | MutationKind::BrokenReasoningItem
+        | MutationKind::EmptyAgentMessage
+        | MutationKind::SummaryCutInsideCharacter
+        | MutationKind::TerminalInvocationParse
+        | MutationKind::TerminalSessionWrongThread
+        | MutationKind::UnparseableLine => super::shapes::target(emitted, kind),
         MutationKind::MissingPayloadFile => {
             let (index, request) = first_request(events)?;
             let path = (0..)
@@ -190,7 +228,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
 /// The first event `error_of` accepts, repeated right after itself; the copy fails.
 /// The first event whose id `field` picks out gets `new_id`, an id nothing else knows; that
 /// event must fail with `error`.
-fn rename_first(
+pub(super) fn rename_first(
     events: &[PlannedEvent],
     error: ErrorKind,
     field: impl Fn(&mut RawPayload) -> Option<&mut String>,
@@ -204,7 +242,10 @@ fn rename_first(
     Some(Target { edit: Edit::Replace(index, Box::new(event)), payload: None, error, fails_at: index })
 }
 
-fn duplicate(events: &[PlannedEvent], error_of: impl Fn(&RawPayload) -> Option<ErrorKind>) -> Option<Target> {
+pub(super) fn duplicate(
+    events: &[PlannedEvent],
+    error_of: impl Fn(&RawPayload) -> Option<ErrorKind>,
+) -> Option<Target> {
     events.iter().enumerate().find_map(|(index, event)| {
         let error = error_of(&event.payload)?;
         Some(Target {
@@ -265,18 +306,18 @@ fn newer_revision_event(emitted: &Emitted) -> Option<Target> {
 }
 
 /// The first `inference_started` and its request payload.
-fn first_request(events: &[PlannedEvent]) -> Option<(usize, &RawPayloadRef)> {
+pub(super) fn first_request(events: &[PlannedEvent]) -> Option<(usize, &RawPayloadRef)> {
     events.iter().enumerate().find_map(|(index, event)| match &event.payload {
         RawPayload::InferenceStarted { request_payload, .. } => Some((index, request_payload)),
         _ => None,
     })
 }
 
-fn payload_value(emitted: &Emitted, payload: &RawPayloadRef) -> Option<Value> {
+pub(super) fn payload_value(emitted: &Emitted, payload: &RawPayloadRef) -> Option<Value> {
     serde_json::from_slice(emitted.payloads.get(&payload.path)?).ok()
 }
 
-fn to_bytes(value: &Value) -> Vec<u8> {
+pub(super) fn to_bytes(value: &Value) -> Vec<u8> {
     serde_json::to_vec_pretty(value).expect("JSON serializes")
 }
 
