@@ -82,3 +82,37 @@ impl Shared {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use crate::bundle::Bundle;
+    use crate::generate::emit::emit_as;
+    use crate::generate::large::scenario_with_events;
+    use crate::reducer::replay;
+    use crate::revision::Revision;
+
+    #[test]
+    fn a_probe_records_every_payload_read_on_either_thread_and_only_when_on() {
+        let emitted = emit_as(&scenario_with_events(300, 3), Revision::default_revision());
+        let held = emitted.bundle(&emitted.causal_order());
+        let named: BTreeSet<String> =
+            held.events.iter().flat_map(|r| r.event.payload.payload_refs()).map(|p| p.path.clone()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        held.write_dir(dir.path()).unwrap();
+
+        super::start();
+        replay(&Bundle::open_dir(dir.path()).unwrap()).unwrap();
+        replay(&held).unwrap();
+        let probed = super::take().expect("started");
+        let paths: BTreeSet<String> = probed.paths.iter().cloned().collect();
+        assert_eq!(paths, named, "the read-ahead's reads and the in-memory reads");
+        // The read-ahead reads every named payload; replay from memory reads only those it uses.
+        assert!(probed.paths.len() > named.len(), "both replays recorded");
+        assert!(probed.time > std::time::Duration::ZERO);
+
+        replay(&held).unwrap();
+        assert!(super::take().is_none(), "nothing recorded once taken");
+    }
+}
