@@ -199,3 +199,15 @@ fn reference_is_deterministic_on_the_corpus() {
         assert_eq!(from_disk, replay_dir(&dir).unwrap().trace.to_state_json(), "{}", dir.display());
     }
 }
+
+/// Cases run on several threads, yet a run reports the same failure every time: the lowest
+/// failing shard's, whichever thread finished first.
+#[test]
+fn a_run_split_over_workers_reports_the_same_failure_each_time() {
+    let bugs = PlantedBugs { no_spawn_fallback: true, ..PlantedBugs::default() };
+    let config = SuiteConfig { max_shrink_iters: 0, workers: 3, ..SuiteConfig::with_cases(CI_CASES) };
+    let first = run(&Planted("no spawn fallback", bugs), &config).failure.expect("caught");
+    let again = run(&Planted("no spawn fallback", bugs), &config).failure.expect("caught");
+    assert_eq!(first.violation, again.violation);
+    assert_eq!(first.events, again.events);
+}
