@@ -7,7 +7,7 @@ use super::conversation::{developer_message, ResponseItem};
 use super::tools::{output_item, Runtime, ToolSpec};
 use super::{Emitter, HbRule, Tag, ROOT_AGENT_PATH};
 use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind, RolloutStatus, ToolCallKind};
-use crate::generate::facts::{EdgeFact, SourceFact, TargetFact};
+use crate::generate::facts::{EdgeFact, SourceFact, TargetFact, ThreadFact};
 use crate::generate::scenario::{Call, ChildFate, ChildPlan, Exchange, Outcome, ResultPlan};
 use crate::model::InteractionEdgeKind;
 use crate::reducer::UndeliveredReason;
@@ -201,18 +201,26 @@ impl Emitter {
                     self.facts.undelivered.insert(edge_id, UndeliveredReason::ChildThreadNeverStarted);
                     return;
                 }
-                let metadata = json!({
-                    "thread_id": child_thread, "agent_path": child_path, "task_name": format!("worker_{}", child + 1),
+                let task_name = format!("worker_{}", child + 1);
+                let mut metadata = json!({
+                    "thread_id": child_thread, "agent_path": child_path, "task_name": task_name,
                     "nickname": format!("Worker{}", child + 1), "agent_role": "worker",
                     "session_source": {"subagent": {"thread_spawn": {"parent_thread_id": thread, "depth": depth, "agent_path": child_path, "agent_nickname": format!("Worker{}", child + 1), "agent_role": "worker"}}},
                     "cwd": "/repo", "model": super::MODEL, "provider_name": super::PROVIDER,
                 });
-                let started = self.start_thread(
-                    &child_thread,
-                    &child_path,
-                    &metadata,
-                    vec![(start, HbRule::ChildCreatedBySpawn)],
-                );
+                // Every other child's metadata names no task: its task name is then the last
+                // segment of its agent path, `worker_<n>` all the same.
+                if child % 2 == 1 {
+                    metadata.as_object_mut().expect("an object").remove("task_name");
+                }
+                let fact = ThreadFact {
+                    agent_path: child_path.clone(),
+                    nickname: Some(format!("Worker{}", child + 1)),
+                    spawned: Some((thread.to_owned(), task_name, "worker".to_owned())),
+                    end: None,
+                };
+                let started =
+                    self.start_thread(&child_thread, fact, &metadata, vec![(start, HbRule::ChildCreatedBySpawn)]);
                 // The spawn's end reports the child, so the child exists by then.
                 let (runtime_events, end) =
                     self.tool_finish(thread, turn, spec, start, vec![(started, HbRule::ChildCreatedBySpawn)]);

@@ -11,9 +11,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Value};
 
-use super::facts::ExpectedFacts;
+use super::facts::{ExpectedFacts, ThreadFact};
 use super::scenario::Scenario;
-use crate::bundle::{Bundle, Manifest, RawPayload, RawPayloadKind, RawPayloadRef, RawTraceEvent, RolloutStatus};
+use crate::bundle::{
+    Bundle, ExecutionStatus, Manifest, RawPayload, RawPayloadKind, RawPayloadRef, RawTraceEvent, RolloutStatus,
+};
 use crate::revision::Revision;
 
 pub const ROOT_THREAD_ID: &str = "019d0000-0000-7000-8000-000000000001";
@@ -254,6 +256,11 @@ impl Emitter {
     ) -> usize {
         let index = self.events.len();
         debug_assert!(preds.iter().all(|(p, _)| *p < index), "causal order must respect happens-before");
+        if let RawPayload::ThreadEnded { thread_id, status } = &payload {
+            if let Some(fact) = self.facts.thread_facts.get_mut(thread_id) {
+                fact.end = Some(thread_end_status(*status));
+            }
+        }
         self.events.push(PlannedEvent {
             thread_id: thread.map(str::to_owned),
             codex_turn_id: turn.map(str::to_owned),
@@ -345,7 +352,8 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
         "thread_id": ROOT_THREAD_ID, "agent_path": ROOT_AGENT_PATH, "nickname": null, "agent_role": null,
         "session_source": "exec", "cwd": "/repo", "model": MODEL, "provider_name": PROVIDER,
     });
-    emitter.start_thread(ROOT_THREAD_ID, ROOT_AGENT_PATH, &metadata, vec![(0, HbRule::ThreadSpine)]);
+    let root = ThreadFact { agent_path: ROOT_AGENT_PATH.to_owned(), nickname: None, spawned: None, end: None };
+    emitter.start_thread(ROOT_THREAD_ID, root, &metadata, vec![(0, HbRule::ThreadSpine)]);
     if scenario.context_items {
         let items = conversation::context_items();
         emitter.facts.context_items = items.len();
@@ -368,15 +376,16 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
 }
 
 impl Emitter {
-    fn start_thread(&mut self, thread: &str, agent_path: &str, metadata: &Value, preds: Vec<(usize, HbRule)>) -> usize {
+    fn start_thread(&mut self, thread: &str, fact: ThreadFact, metadata: &Value, preds: Vec<(usize, HbRule)>) -> usize {
         let metadata = self.payload(RawPayloadKind::SessionMetadata, metadata);
         self.threads.insert(thread.to_owned(), ThreadState::default());
         self.facts.threads.push(thread.to_owned());
         let payload = RawPayload::ThreadStarted {
             thread_id: thread.to_owned(),
-            agent_path: agent_path.to_owned(),
+            agent_path: fact.agent_path.clone(),
             metadata_payload: Some(metadata),
         };
+        self.facts.thread_facts.insert(thread.to_owned(), fact);
         self.spine(thread, false, payload, Tag::Plain, preds)
     }
 
@@ -397,5 +406,15 @@ impl Emitter {
         self.spine(ROOT_THREAD_ID, false, payload, Tag::Plain, preds);
         let preds = self.all_events_before();
         self.push(None, None, RawPayload::RolloutEnded { status }, Tag::Plain, preds);
+    }
+}
+
+/// How a thread's `thread_ended` status shows in its execution window (spec: thread lifecycle).
+fn thread_end_status(status: RolloutStatus) -> ExecutionStatus {
+    match status {
+        RolloutStatus::Running => ExecutionStatus::Running,
+        RolloutStatus::Completed => ExecutionStatus::Completed,
+        RolloutStatus::Failed => ExecutionStatus::Failed,
+        RolloutStatus::Aborted => ExecutionStatus::Aborted,
     }
 }

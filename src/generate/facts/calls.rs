@@ -1,10 +1,43 @@
-//! What each inference call and codex turn of a generated stream must look like once reduced:
-//! owner, status, end, the response's ids and usage, and its payloads.
+//! What each thread, inference call and codex turn of a generated stream must look like once
+//! reduced: owner or origin, status, end, the response's ids and usage, and its payloads.
 
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::ExecutionStatus;
-use crate::model::{ExecutionWindow, RolloutTrace};
+use crate::model::{AgentOrigin, ExecutionWindow, RolloutTrace};
+
+/// A thread: where it sits in the agent tree, what its metadata names it, and how it ended
+/// (`None` while it never ends).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadFact {
+    pub agent_path: String,
+    pub nickname: Option<String>,
+    /// `(parent_thread_id, task_name, agent_role)` of a spawned child; `None` for the root.
+    pub spawned: Option<(String, String, String)>,
+    pub end: Option<ExecutionStatus>,
+}
+
+impl ThreadFact {
+    pub fn check(&self, id: &str, trace: &RolloutTrace, problems: &mut Vec<String>) {
+        let Some(thread) = trace.threads.get(id) else {
+            problems.push(format!("{id}: thread missing"));
+            return;
+        };
+        let mut expect = super::expecter(problems, id, thread, self);
+        expect("agent path", thread.agent_path == self.agent_path);
+        expect("nickname", thread.nickname == self.nickname);
+        let origin_ok = match (&thread.origin, &self.spawned) {
+            (AgentOrigin::Root, None) => true,
+            (AgentOrigin::Spawned { parent_thread_id, spawn_edge_id, task_name, agent_role }, Some(spawned)) => {
+                (parent_thread_id, task_name, agent_role) == (&spawned.0, &spawned.1, &spawned.2)
+                    && *spawn_edge_id == format!("edge:spawn:{}:{id}", spawned.0)
+            }
+            _ => false,
+        };
+        expect("origin", origin_ok);
+        expect("execution", ends_as(&thread.execution, self.end));
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InferenceFact {
@@ -63,17 +96,18 @@ impl TurnFact {
             problems.push(format!("{id}: codex turn missing"));
             return;
         };
-        let execution_ok = match self.end {
-            Some(status) => ended_as(&turn.execution, status),
-            None => {
-                let window = &turn.execution;
-                window.status == ExecutionStatus::Running
-                    && window.ended_at_unix_ms.is_none()
-                    && window.ended_seq.is_none()
-            }
-        };
-        if turn.thread_id != self.thread_id || !execution_ok {
+        if turn.thread_id != self.thread_id || !ends_as(&turn.execution, self.end) {
             problems.push(format!("{id}: turn {turn:?} instead of {self:?}"));
+        }
+    }
+}
+
+/// Ended as `end` says, or still running with no end recorded when it says `None`.
+fn ends_as(window: &ExecutionWindow, end: Option<ExecutionStatus>) -> bool {
+    match end {
+        Some(status) => ended_as(window, status),
+        None => {
+            window.status == ExecutionStatus::Running && window.ended_at_unix_ms.is_none() && window.ended_seq.is_none()
         }
     }
 }

@@ -10,7 +10,7 @@ mod cells;
 mod edges;
 mod tools;
 
-pub use calls::{InferenceFact, TurnFact};
+pub use calls::{InferenceFact, ThreadFact, TurnFact};
 pub use cells::CellFact;
 pub use edges::{EdgeFact, SourceFact, TargetFact};
 pub use tools::{TerminalFact, ToolFact};
@@ -49,6 +49,9 @@ pub struct ExpectedFacts {
     /// `codex_turn_id → fact`, for every turn of the stream.
     #[serde(default)]
     pub turns: BTreeMap<String, TurnFact>,
+    /// `thread_id → fact`, for every thread of the stream.
+    #[serde(default)]
+    pub thread_facts: BTreeMap<String, ThreadFact>,
     /// How many context items of rarely written shapes the root's first request starts with.
     #[serde(default)]
     pub context_items: usize,
@@ -201,6 +204,9 @@ impl ExpectedFacts {
         }
         same_ids("codex turns", trace.codex_turns.keys(), self.turns.keys(), &mut problems);
         for (id, fact) in &self.turns {
+            fact.check(id, trace, &mut problems);
+        }
+        for (id, fact) in &self.thread_facts {
             fact.check(id, trace, &mut problems);
         }
         problems
