@@ -185,6 +185,18 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_of_seen_directories_still_refuses_a_symlinked_directory() {
+        let (_tmp, root) = tree();
+        symlink(root.parent().unwrap(), root.join("up")).unwrap();
+        let seen = SeenDirs::default();
+        let found = |relative: &str| locate_seen(&root, Path::new(relative), &seen).map(|f| f.map(|i| i.path));
+        assert_eq!(found("payloads/1.json"), Ok(Some(root.join("payloads/1.json"))));
+        assert_eq!(found("up/outside.json"), Err(Outside::Symlink));
+        assert_eq!(found("payloads/1.json"), Ok(Some(root.join("payloads/1.json"))), "from the cache");
+        assert_eq!(found("payloads/9.json"), Ok(None));
+    }
+
+    #[test]
     fn missing_dangling_and_through_a_file_are_missing() {
         let (_tmp, root) = tree();
         symlink(root.join("nothing"), root.join("payloads/4.json")).unwrap();
