@@ -106,13 +106,15 @@ pub fn check_stream(
     check_both_orders(&emitted.facts, &causal, &reordered)
 }
 
-/// The bundle written to a temporary directory and read back reduces to the same bytes.
+/// The bundle written to a temporary directory and read back reduces to the same bytes. It is
+/// opened as `reduce` opens one (the log streamed, payloads read ahead on a second thread), so
+/// the check covers the path users run.
 fn read_back_agrees(reducer: &dyn Reducer, causal_bundle: &Bundle, bytes: &str) -> Result<(), Violation> {
     let dir = tempfile::tempdir_in(super::scratch_dir())
         .map_err(|e| violation(Property::Determinism, format!("temp dir: {e}")))?;
     causal_bundle.write_dir(dir.path()).map_err(|e| violation(Property::Determinism, format!("write bundle: {e}")))?;
     let from_disk =
-        Bundle::read_dir(dir.path()).map_err(|e| violation(Property::Determinism, format!("read back: {e}")))?;
+        Bundle::open_dir(dir.path()).map_err(|e| violation(Property::Determinism, format!("read back: {e}")))?;
     let disk_bytes = reduce(reducer, &from_disk, "bundle read from disk")?.trace.to_state_json();
     if disk_bytes != bytes {
         return Err(violation(Property::Determinism, "the bundle read from disk reduced differently from memory"));
