@@ -322,7 +322,7 @@ impl Replay<'_> {
 
     /// A `custom_tool_call_output` seen in any pass joins its materialized cell (not thread-checked).
     pub(super) fn link_code_cell_output(&mut self, item_id: &str) {
-        let Some(item) = self.trace.conversation_items.get(item_id) else { return };
+        let Some(item) = self.items.get(item_id) else { return };
         let (ConversationItemKind::CustomToolCallOutput, Some(call_id)) = (item.kind, &item.call_id) else { return };
         let code_cell_id = format!("code_cell:{call_id}");
         let Some(cell) = self.trace.code_cells.get_mut(&code_cell_id) else { return };
@@ -334,7 +334,7 @@ impl Replay<'_> {
 
     /// Append a producer to an item unless it is already listed.
     pub(super) fn add_producer(&mut self, item_id: &str, producer: &ProducerRef) {
-        if let Some(item) = self.trace.conversation_items.get_mut(item_id) {
+        if let Some(item) = self.items.get_mut(item_id) {
             if !item.produced_by.contains(producer) {
                 item.produced_by.push(producer.clone());
             }

@@ -188,7 +188,7 @@ impl Replay<'_> {
             call_id: None,
             produced_by: vec![producer],
         };
-        self.trace.conversation_items.insert(item_id.clone(), marker);
+        self.items.insert(marker);
         item_id
     }
 }

@@ -11,6 +11,7 @@ mod compaction;
 pub mod conversation;
 mod index;
 mod inference;
+mod items;
 mod leftovers;
 mod planted;
 #[doc(hidden)]
@@ -116,7 +117,9 @@ struct Ctx<'e> {
 
 struct Replay<'b> {
     bundle: &'b Bundle,
+    /// Conversation items live in `items` until the end of replay.
     trace: RolloutTrace,
+    items: items::Items,
     /// Counter behind `conversation_item:<n>`, shared by all threads.
     next_item: u64,
     /// Counter behind `terminal_operation:<n>`.
@@ -161,6 +164,7 @@ impl<'b> Replay<'b> {
         Replay {
             bundle,
             trace,
+            items: items::Items::default(),
             next_item: 1,
             next_operation: 1,
             snapshots: HashMap::default(),
@@ -293,6 +297,7 @@ impl Replay<'_> {
     fn finish(mut self) -> Result<Replayed, Error> {
         let undelivered = self.resolve_spawn_fallbacks()?;
         let leftovers = self.leftovers(undelivered);
+        self.trace.conversation_items = self.items.into_map();
         Ok(Replayed { trace: self.trace, leftovers })
     }
 

@@ -276,7 +276,7 @@ impl Replay<'_> {
 
     /// Reconcile step (b): a call or output item joins the tool with its model-visible call id.
     pub(super) fn link_item_to_tool(&mut self, item_id: &str) -> Result<(), Error> {
-        let Some(item) = self.trace.conversation_items.get(item_id) else { return Ok(()) };
+        let Some(item) = self.items.get(item_id) else { return Ok(()) };
         let Some(call_id) = item.call_id.clone() else { return Ok(()) };
         let is_call = matches!(item.kind, Kind::FunctionCall | Kind::CustomToolCall);
         let is_output = matches!(item.kind, Kind::FunctionCallOutput | Kind::CustomToolCallOutput);

@@ -258,7 +258,7 @@ impl Replay<'_> {
 
     /// (author, content) of an inter-agent message addressed to its own thread's agent.
     fn inter_agent_route(&self, item_id: &str) -> Option<(String, String)> {
-        let item = self.trace.conversation_items.get(item_id)?;
+        let item = self.items.get(item_id)?;
         let thread = self.trace.threads.get(&item.thread_id)?;
         let message = message::inter_agent_message(item)?;
         (message.recipient == thread.agent_path).then_some((message.author, message.content))
@@ -281,7 +281,7 @@ impl Replay<'_> {
             return Ok(());
         }
         let Some(route) = self.inter_agent_route(item_id) else { return Ok(()) };
-        let thread_id = self.trace.conversation_items[item_id].thread_id.clone();
+        let thread_id = self.items[item_id].thread_id.clone();
         match self.pending_edges.take_first_matching(&thread_id, &route) {
             Some(edge) => self.materialize_to_item(edge, item_id),
             None => Ok(()),

@@ -216,12 +216,12 @@ impl Replay<'_> {
     }
 
     fn stored_matches(&self, item_id: &str, item: &NormalizedItem) -> bool {
-        self.trace.conversation_items.get(item_id).is_some_and(|stored| matches(stored, item))
+        self.items.get(item_id).is_some_and(|stored| matches(stored, item))
     }
 
     /// A missing item (never the case for ids in a snapshot) gets a bucket `matches` rejects.
     fn stored_key(&self, item_id: &str) -> u64 {
-        self.trace.conversation_items.get(item_id).map(stored_hash).unwrap_or_default()
+        self.items.get(item_id).map(stored_hash).unwrap_or_default()
     }
 
     pub(in crate::reducer) fn create_item(&mut self, pass: &Pass, item: &NormalizedItem) -> String {
@@ -235,13 +235,13 @@ impl Replay<'_> {
             }
         }
         self.note_agent_result_candidate(&stored);
-        self.trace.conversation_items.insert(item_id.clone(), stored);
+        self.items.insert(stored);
         item_id
     }
 
     /// The steps every chosen item goes through, in upstream's order.
     fn sighted(&mut self, pass: &Pass, item_id: &str, item: &NormalizedItem) -> Result<(), Error> {
-        let stored = self.trace.conversation_items.get_mut(item_id).expect("chosen items exist");
+        let stored = self.items.get_mut(item_id).expect("chosen items exist");
         if item.kind == Kind::Reasoning && self.bugs.last_reasoning_wins {
             stored.body.parts = item.parts.clone();
         } else if item.kind == Kind::Reasoning {
@@ -275,7 +275,7 @@ pub fn reconcile_full_requests(
         let pass = Pass::new("thread", "turn", 0, Mode::FullSnapshot, &snapshot, 0);
         snapshot = replay.reconcile(pass, items.clone())?;
     }
-    Ok(replay.trace.conversation_items.len())
+    Ok(replay.items.len())
 }
 
 #[cfg(test)]
