@@ -19,7 +19,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
 
 /// The first agent result is still pending right after it is observed (its parent shows it in a
 /// later request), so a copy there merges into it, and must agree on its delivery data. Which
-/// datum differs is picked by position: the child (hence author and source), the message (the
+/// datum differs is picked by the stream's length: the child (hence author and source), the message (the
 /// content), or the parent (the target thread).
 fn conflicting_agent_result(emitted: &Emitted) -> Option<Target> {
     let (index, event) = emitted
@@ -33,7 +33,8 @@ fn conflicting_agent_result(emitted: &Emitted) -> Option<Target> {
         unreachable!("found as an agent result")
     };
     let edge_id = edge_id.clone();
-    match index % 3 {
+    // Not the target's position: the first result's position repeats across streams.
+    match emitted.events.len() % 3 {
         // The parent is a known thread, so the author is found; the source becomes that thread.
         0 => *child_thread_id = parent_thread_id.clone(),
         1 => message.push_str(" (observed again)"),
