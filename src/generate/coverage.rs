@@ -35,10 +35,20 @@ pub enum Path {
     MessageToNeverStartedChild,
     /// Context items of rarely written shapes before the conversation.
     ContextItemShapes,
+    /// A task or message delivered in an encrypted `agent_message` body.
+    EncryptedDelivery,
+    /// A task or message delivered in the legacy JSON form.
+    LegacyDelivery,
+    /// A spawn task shown twice in one request.
+    TwinDelivery,
+    /// An agent result observed twice while pending.
+    ResultMergedWhilePending,
+    /// An agent result observed again after its parent showed it.
+    ResultObservedAfterDelivery,
 }
 
 impl Path {
-    pub const ALL: [Path; 12] = [
+    pub const ALL: [Path; 17] = [
         Path::CellQueuedBeforeSource,
         Path::LifecycleQueued,
         Path::NestedToolWhileQueued,
@@ -51,6 +61,11 @@ impl Path {
         Path::ChildWorkInterleaved,
         Path::MessageToNeverStartedChild,
         Path::ContextItemShapes,
+        Path::EncryptedDelivery,
+        Path::LegacyDelivery,
+        Path::TwinDelivery,
+        Path::ResultMergedWhilePending,
+        Path::ResultObservedAfterDelivery,
     ];
 }
 
@@ -69,6 +84,11 @@ impl fmt::Display for Path {
             Path::ChildWorkInterleaved => "child work interleaved",
             Path::MessageToNeverStartedChild => "message to a never-started child",
             Path::ContextItemShapes => "context item shapes",
+            Path::EncryptedDelivery => "encrypted delivery",
+            Path::LegacyDelivery => "legacy delivery",
+            Path::TwinDelivery => "twin delivery",
+            Path::ResultMergedWhilePending => "result merged while pending",
+            Path::ResultObservedAfterDelivery => "result observed after delivery",
         };
         f.write_str(name)
     }
@@ -121,6 +141,16 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
     let never_started_target = |r: &UndeliveredReason| *r == UndeliveredReason::TargetThreadNeverStarted;
     add(Path::MessageToNeverStartedChild, facts.undelivered.values().any(never_started_target));
     add(Path::ContextItemShapes, facts.context_items > 0);
+    add(Path::EncryptedDelivery, facts.encrypted_deliveries > 0);
+    add(Path::LegacyDelivery, facts.legacy_deliveries > 0);
+    add(Path::TwinDelivery, facts.twin_deliveries > 0);
+    add(Path::ResultMergedWhilePending, facts.results_merged_while_pending > 0);
+    // A shown result observed again leaves a stray record behind its materialized edge.
+    let observed_again = facts
+        .undelivered
+        .keys()
+        .any(|id| facts.edges.get(id).is_some_and(|edge| edge.kind == InteractionEdgeKind::AgentResult));
+    add(Path::ResultObservedAfterDelivery, observed_again);
     found.sort();
     found
 }

@@ -35,6 +35,45 @@ fn agent_message(author: &str, recipient: &str, text: &str) -> Value {
     json!({"type": "agent_message", "author": author, "recipient": recipient, "content": [{"type": "input_text", "text": text}]})
 }
 
+/// The ways a producer writes one agent's words to another (§D.9.1), taken in turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    Text,
+    /// An `agent_message` whose only content is the encrypted words.
+    Encrypted,
+    /// An `agent_message` with a readable preview, then the encrypted words.
+    PreviewAndEncrypted,
+    /// The legacy form: a plain assistant message whose text is the JSON communication.
+    Legacy,
+    /// The same `agent_message` twice in one request: the edge lands on the first copy.
+    Twice,
+}
+
+/// The items that deliver `text`: a user message quoting a legacy communication comes first, as
+/// no inter-agent message (only an assistant message is one). Also the legacy item's text, a
+/// plain assistant message of the turn that sees it.
+fn delivery_items(form: Delivery, author: &str, recipient: &str, text: &str) -> (Vec<Value>, Option<String>) {
+    let message =
+        |content: Value| json!({"type": "agent_message", "author": author, "recipient": recipient, "content": content});
+    match form {
+        Delivery::Text => (vec![agent_message(author, recipient, text)], None),
+        Delivery::Twice => (vec![agent_message(author, recipient, text); 2], None),
+        Delivery::Encrypted => (vec![message(json!([{"type": "encrypted_content", "encrypted_content": text}]))], None),
+        Delivery::PreviewAndEncrypted => {
+            let content = json!([{"type": "input_text", "text": "(encrypted message)"}, {"type": "encrypted_content", "encrypted_content": text}]);
+            (vec![message(content)], None)
+        }
+        Delivery::Legacy => {
+            let legacy =
+                json!({"author": author, "recipient": recipient, "content": text, "trigger_turn": true}).to_string();
+            let quoted = super::conversation::user_message(&legacy);
+            let item =
+                json!({"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": legacy}]});
+            (vec![quoted, item], Some(legacy))
+        }
+    }
+}
+
 fn prompt(call_id: &str) -> String {
     format!("Review the change in {call_id} and report problems.")
 }
@@ -75,6 +114,25 @@ impl AgentCall {
 }
 
 impl Emitter {
+    /// The items that show a child its task or a message, in the next of the forms. Only a spawn
+    /// task may come twice: a message edge's late runtime end would find the second copy
+    /// unlinked and resolve to it (conflicting endpoints, §D.9.7).
+    fn delivery(&mut self, author: &str, recipient: &str, text: &str, task: bool) -> (Vec<Value>, Option<String>) {
+        let forms =
+            [Delivery::Encrypted, Delivery::PreviewAndEncrypted, Delivery::Legacy, Delivery::Twice, Delivery::Text];
+        let form = match forms[(self.next("delivery") as usize - 1) % forms.len()] {
+            Delivery::Twice if !task => Delivery::Text,
+            form => form,
+        };
+        match form {
+            Delivery::Encrypted | Delivery::PreviewAndEncrypted => self.facts.encrypted_deliveries += 1,
+            Delivery::Legacy => self.facts.legacy_deliveries += 1,
+            Delivery::Twice => self.facts.twin_deliveries += 1,
+            Delivery::Text => {}
+        }
+        delivery_items(form, author, recipient, text)
+    }
+
     /// The latest child of `thread` that started and is not closed.
     fn live_child(&self, thread: &str) -> Option<usize> {
         self.children.iter().rposition(|child| child.started && !child.closed && child.parent_thread == thread)
@@ -163,7 +221,8 @@ impl Emitter {
             outcome: Outcome::Completed,
         };
         if !calls.is_empty() {
-            self.exchange(&thread, &exchange(false, calls));
+            // A replying child also speaks before its calls: the result's source is the later reply.
+            self.exchange(&thread, &Exchange { assistant_message: reply, ..exchange(false, calls) });
         }
         let answer = self.exchange(&thread, &exchange(reply, &[]));
         self.end_turn(&thread, ExecutionStatus::Completed);
@@ -172,6 +231,7 @@ impl Emitter {
     }
 
     pub(super) fn run_agent_call(&mut self, thread: &str, turn: &str, request: usize, call: AgentCall) {
+        self.reobserve_shown(thread, request);
         let after_request = self.after_request(request);
         let call_id = call.call_id().to_owned();
         match &call {
@@ -227,9 +287,12 @@ impl Emitter {
                 self.tool_output(thread, output, end);
                 let carries = self.payload_ids_of(&[&[start][..], &runtime_events, &[end]].concat());
                 let mut inputs = vec![developer_message(&format!("You are {child_path}."))];
+                let mut legacy_task = None;
                 let target = match plan.fate {
                     ChildFate::ReceivesTask => {
-                        inputs.push(agent_message(&parent_path, &child_path, &prompt(&call_id)));
+                        let (items, legacy) = self.delivery(&parent_path, &child_path, &prompt(&call_id), true);
+                        inputs.extend(items);
+                        legacy_task = legacy;
                         TargetFact::ItemOf(child_thread.clone())
                     }
                     _ => {
@@ -238,12 +301,14 @@ impl Emitter {
                     }
                 };
                 let source = SourceFact::ToolCall(call_id.clone());
-                let fact = EdgeFact { kind: InteractionEdgeKind::SpawnAgent, source, target, carries };
+                let fact =
+                    EdgeFact { kind: InteractionEdgeKind::SpawnAgent, source, target, carries, ends: Some(true) };
                 self.facts.edges.insert(edge_id, fact);
                 let (child_turn, child_turn_end, reply) =
                     self.child_turn(child, inputs, plan.assistant_reply, &plan.calls, Vec::new());
                 if plan.result != ResultPlan::None {
-                    let source = match reply {
+                    // A legacy task is a plain assistant message of the turn, before any reply.
+                    let source = match reply.or(legacy_task) {
                         Some(text) => SourceFact::Message { thread: child_thread.clone(), text },
                         None => SourceFact::Thread(child_thread.clone()),
                     };
@@ -284,9 +349,11 @@ impl Emitter {
                         source: SourceFact::ToolCall(call_id.clone()),
                         target: TargetFact::ItemOf(child_thread.clone()),
                         carries,
+                        // An activity edge is made at the end; a begin's edge may lose a late end.
+                        ends: (*via_activity).then_some(true),
                     },
                 );
-                let inputs = vec![agent_message(&self.agent_path_of(thread), &child_path, &text)];
+                let (inputs, _) = self.delivery(&self.agent_path_of(thread), &child_path, &text, false);
                 let _ = self.child_turn(child, inputs, true, &[], vec![(start, HbRule::ChildTurnAfterMessage)]);
             }
             AgentCall::Close { child, via_activity, .. } => {
@@ -326,6 +393,7 @@ impl Emitter {
                         source: SourceFact::ToolCall(call_id.clone()),
                         target: TargetFact::Thread(child_thread.clone()),
                         carries,
+                        ends: Some(true),
                     },
                 );
                 let payload =
@@ -350,27 +418,41 @@ impl Emitter {
         let carried = json!({"child_agent_path": child_path, "message": message, "status": {"completed": "done"}});
         let carried_payload = self.payload(RawPayloadKind::AgentResult, &carried);
         let carried = carried_payload.raw_payload_id.clone();
-        self.push(
-            Some(&child_thread),
-            Some(child_turn),
-            RawPayload::AgentResultObserved {
-                edge_id: edge_id.clone(),
-                child_thread_id: child_thread.clone(),
-                child_codex_turn_id: child_turn.to_owned(),
-                parent_thread_id: parent_thread.clone(),
-                message: message.clone(),
-                carried_payload: Some(carried_payload),
-            },
-            Tag::Plain,
-            vec![(child_turn_end, HbRule::ResultAfterChildTurn)],
-        );
+        let observed = RawPayload::AgentResultObserved {
+            edge_id: edge_id.clone(),
+            child_thread_id: child_thread.clone(),
+            child_codex_turn_id: child_turn.to_owned(),
+            parent_thread_id: parent_thread.clone(),
+            message: message.clone(),
+            carried_payload: Some(carried_payload),
+        };
+        let after_turn = vec![(child_turn_end, HbRule::ResultAfterChildTurn)];
+        let mut waits = vec![child_turn_end];
+        // Results are observed again in turn: never, while still pending (the two merge, both
+        // with an end time: both come before the request that shows the notification, else the
+        // later one finds it linked and stays pending), or after the parent showed it (see
+        // `reobserve_shown`).
+        let turn = self.next("result") % 3;
+        let again =
+            (turn == 1).then(|| Reobservation { child, turn: child_turn.to_owned(), payload: observed.clone() });
+        let observations = if turn == 0 { 2 } else { 1 };
+        for _ in 0..observations {
+            let event =
+                self.push(Some(&child_thread), Some(child_turn), observed.clone(), Tag::Plain, after_turn.clone());
+            if observations == 2 {
+                waits.push(event);
+            }
+        }
+        if observations == 2 {
+            self.facts.results_merged_while_pending += 1;
+        }
         match plan {
             ResultPlan::Delivered => {
                 let parent_path = self.agent_path_of(&parent_thread);
                 let parent = self.state(&parent_thread);
                 parent.pending_inputs.push(agent_message(&child_path, &parent_path, &message));
-                parent.pending_waits.push(child_turn_end);
-                self.notifications.push(Notification { edge_id, parent_thread, message, carried, source });
+                parent.pending_waits.extend(waits);
+                self.notifications.push(Notification { edge_id, parent_thread, message, carried, source, again });
             }
             _ => {
                 self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
@@ -378,16 +460,42 @@ impl Emitter {
         }
     }
 
+    fn shown(&self, parent_thread: &str, message: &str) -> bool {
+        !self.threads[parent_thread]
+            .pending_inputs
+            .iter()
+            .any(|item| item["content"][0]["text"].as_str() == Some(message))
+    }
+
+    /// As `thread` runs an agent call its response (`request`) asked for, results it already
+    /// showed are observed once more, the child still running. The notification is linked, so
+    /// the second observation stays pending and is dropped at the end (undelivered), even when a
+    /// later full request sights the notification again.
+    fn reobserve_shown(&mut self, thread: &str, request: usize) {
+        for index in 0..self.notifications.len() {
+            let notification = &self.notifications[index];
+            let Some(again) = notification.again.as_ref().filter(|_| notification.parent_thread == thread) else {
+                continue;
+            };
+            if self.children[again.child].closed || !self.shown(thread, &notification.message) {
+                continue;
+            }
+            let again = self.notifications[index].again.take().expect("checked above");
+            let child_thread = self.children[again.child].thread_id.clone();
+            let preds = vec![(request, HbRule::AfterRequest)];
+            self.push(Some(&child_thread), Some(&again.turn), again.payload, Tag::Plain, preds);
+            let edge_id = self.notifications[index].edge_id.clone();
+            self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
+        }
+    }
+
     /// Results whose notification no later request or compaction of the parent carried stay
     /// undelivered.
     pub(super) fn settle_notifications(&mut self) {
-        for Notification { edge_id, parent_thread, message, carried, source } in std::mem::take(&mut self.notifications)
+        for Notification { edge_id, parent_thread, message, carried, source, .. } in
+            std::mem::take(&mut self.notifications)
         {
-            let unshown = self.threads[&parent_thread]
-                .pending_inputs
-                .iter()
-                .any(|item| item["content"][0]["text"].as_str() == Some(message.as_str()));
-            if unshown {
+            if !self.shown(&parent_thread, &message) {
                 self.facts.undelivered.insert(edge_id, UndeliveredReason::MessageNeverDelivered);
             } else {
                 let fact = EdgeFact {
@@ -395,6 +503,7 @@ impl Emitter {
                     source,
                     target: TargetFact::ItemOf(parent_thread),
                     carries: vec![carried],
+                    ends: Some(true),
                 };
                 self.facts.edges.insert(edge_id, fact);
             }
@@ -410,4 +519,12 @@ pub struct Notification {
     /// The raw payload id of the result the edge carries.
     carried: String,
     source: SourceFact,
+    /// Observed once more after the parent showed it, when the parent next runs an agent call.
+    again: Option<Reobservation>,
+}
+
+pub struct Reobservation {
+    child: usize,
+    turn: String,
+    payload: RawPayload,
 }

@@ -1,8 +1,13 @@
 //! Where each interaction edge of a generated stream must start and land, and what it carries.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ConversationPart, ConversationRole, InteractionEdgeKind, RolloutTrace, TraceAnchor};
+use crate::model::{
+    ConversationItem, ConversationItemKind, ConversationPart, ConversationRole, InteractionEdge, InteractionEdgeKind,
+    RolloutTrace, TraceAnchor,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EdgeFact {
@@ -12,6 +17,10 @@ pub struct EdgeFact {
     /// Raw payloads the edge must carry in any legal order (tool invocation, the runtime event
     /// that creates it, the tool result; an agent result's payload).
     pub carries: Vec<String>,
+    /// Whether the edge must have an end time; `None` where upstream's order decides it (a
+    /// late interaction end is lost).
+    #[serde(default)]
+    pub ends: Option<bool>,
 }
 
 /// Where an edge must start.
@@ -42,8 +51,13 @@ impl EdgeFact {
         }
         let target_ok = match (&fact.target, &edge.target) {
             (TargetFact::Thread(thread), TraceAnchor::Thread { thread_id }) => thread == thread_id,
+            // Only an assistant message delivers: a user message quoting the words never does.
             (TargetFact::ItemOf(thread), TraceAnchor::ConversationItem { item_id }) => {
-                trace.conversation_items.get(item_id).is_some_and(|item| &item.thread_id == thread)
+                trace.conversation_items.get(item_id).is_some_and(|item| {
+                    &item.thread_id == thread
+                        && item.role == ConversationRole::Assistant
+                        && item.kind == ConversationItemKind::Message
+                })
             }
             _ => false,
         };
@@ -53,9 +67,56 @@ impl EdgeFact {
         if !source_holds(trace, &fact.source, &edge.source) {
             problems.push(format!("{id}: source {:?} instead of {:?}", edge.source, fact.source));
         }
+        self.check_times(id, edge, trace, problems);
         let missing: Vec<&String> = fact.carries.iter().filter(|p| !edge.carried_raw_payload_ids.contains(p)).collect();
         if !missing.is_empty() {
             problems.push(format!("{id}: does not carry {missing:?} (carries {:?})", edge.carried_raw_payload_ids));
+        }
+    }
+}
+
+impl EdgeFact {
+    /// A tool's edge starts when the tool did; an end, when present, is never before the start.
+    fn check_times(&self, id: &str, edge: &InteractionEdge, trace: &RolloutTrace, problems: &mut Vec<String>) {
+        let (started, ended) = (edge.started_at_unix_ms, edge.ended_at_unix_ms);
+        if let SourceFact::ToolCall(tool) = &self.source {
+            let tool_start = trace.tool_calls.get(tool).map(|tool| tool.execution.started_at_unix_ms);
+            if tool_start != Some(started) {
+                problems.push(format!("{id}: started at {started}, its tool at {tool_start:?}"));
+            }
+        }
+        if ended.is_some_and(|ended| ended < started) {
+            problems.push(format!("{id}: ended at {ended:?}, before its start {started}"));
+        }
+        if self.ends.is_some_and(|ends| ends != ended.is_some()) {
+            problems.push(format!("{id}: ended at {ended:?}, but an end is expected: {:?}", self.ends));
+        }
+    }
+}
+
+/// Each item delivers one edge (§D.9.1), and an edge lands on the first item of its thread that
+/// shows its message and no other edge targets (§D.9.2, §D.9.4): no earlier copy stays unlinked.
+pub fn check_item_targets(trace: &RolloutTrace, problems: &mut Vec<String>) {
+    let mut targeted: BTreeMap<&str, &str> = BTreeMap::new();
+    for (id, edge) in &trace.interaction_edges {
+        if let TraceAnchor::ConversationItem { item_id } = &edge.target {
+            if let Some(other) = targeted.insert(item_id, id) {
+                problems.push(format!("{id} and {other} both land on {item_id}"));
+            }
+        }
+    }
+    for (&item_id, &edge_id) in &targeted {
+        let Some(item) = trace.conversation_items.get(item_id) else { continue };
+        let Some(thread) = trace.threads.get(&item.thread_id) else { continue };
+        let copy = |other: &ConversationItem| {
+            (other.role, other.kind, &other.agent_message, &other.body)
+                == (item.role, item.kind, &item.agent_message, &item.body)
+        };
+        let earlier = thread.conversation_item_ids.iter().take_while(|id| id.as_str() != item_id).find(|id| {
+            !targeted.contains_key(id.as_str()) && trace.conversation_items.get(id.as_str()).is_some_and(copy)
+        });
+        if let Some(earlier) = earlier {
+            problems.push(format!("{edge_id}: lands on {item_id}, but the earlier copy {earlier} stays unlinked"));
         }
     }
 }

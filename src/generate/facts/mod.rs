@@ -55,6 +55,17 @@ pub struct ExpectedFacts {
     /// How many context items of rarely written shapes the root's first request starts with.
     #[serde(default)]
     pub context_items: usize,
+    /// Tasks and messages delivered in an encrypted body, and in the legacy JSON form.
+    #[serde(default)]
+    pub encrypted_deliveries: usize,
+    #[serde(default)]
+    pub legacy_deliveries: usize,
+    /// Spawn tasks shown twice in one request.
+    #[serde(default)]
+    pub twin_deliveries: usize,
+    /// Agent results observed twice while pending.
+    #[serde(default)]
+    pub results_merged_while_pending: usize,
 }
 
 /// What a call's `timing` and `response_id` must show under the inference-timing revision, in
@@ -105,6 +116,7 @@ impl ExpectedFacts {
         for (id, fact) in &self.edges {
             fact.check(id, trace, &mut problems);
         }
+        edges::check_item_targets(trace, &mut problems);
         for (id, fact) in &self.compactions {
             let Some(compaction) = trace.compactions.get(id) else {
                 problems.push(format!("{id}: compaction missing"));

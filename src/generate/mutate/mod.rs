@@ -158,10 +158,16 @@ pub enum MutationKind {
     BadServerTime,
     /// A line in the middle of the log names an event type no revision has: the reader stops.
     UnparseableLine,
+    /// The first agent result, observed again while pending with another child, message or
+    /// parent: `pending interaction edge <id> was observed with conflicting delivery data`.
+    ConflictingAgentResult,
+    /// An agent result observed again after the request that shows it twice: it resolves to the
+    /// second copy, `interaction edge <id> was observed with conflicting endpoints`.
+    AgentResultToSecondCopy,
 }
 
 impl MutationKind {
-    pub const ALL: [MutationKind; 58] = [
+    pub const ALL: [MutationKind; 60] = [
         MutationKind::DropThreadStart,
         MutationKind::DuplicateThreadStart,
         MutationKind::DropTurnStart,
@@ -220,6 +226,8 @@ impl MutationKind {
         MutationKind::FirstDeltaUnknownCall,
         MutationKind::BadServerTime,
         MutationKind::UnparseableLine,
+        MutationKind::ConflictingAgentResult,
+        MutationKind::AgentResultToSecondCopy,
     ];
 }
 
@@ -323,6 +331,7 @@ pub(super) enum Edit {
     Unparseable(usize, String),
 }
 
+mod agents;
 mod lifecycle;
 mod shapes;
 mod targets;

@@ -84,6 +84,9 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         | MutationKind::TerminalInvocationParse
         | MutationKind::TerminalSessionWrongThread
         | MutationKind::UnparseableLine => super::shapes::target(emitted, kind),
+        MutationKind::ConflictingAgentResult | MutationKind::AgentResultToSecondCopy => {
+            super::agents::target(emitted, kind)
+        }
         MutationKind::MissingPayloadFile => {
             let (index, request) = first_request(events)?;
             let path = (0..)
