@@ -35,10 +35,16 @@ pub enum Path {
     MessageToNeverStartedChild,
     /// Context items of rarely written shapes before the conversation.
     ContextItemShapes,
+    /// Reasoning re-sent with readable text or summary its first sighting lacked.
+    ReasoningMerged,
+    /// An assistant message re-sent without its phase: a new item at the same position.
+    PhaseDroppedOnResend,
+    /// A user message repeating an earlier one word for word: a new item.
+    UserMessageRepeated,
 }
 
 impl Path {
-    pub const ALL: [Path; 12] = [
+    pub const ALL: [Path; 15] = [
         Path::CellQueuedBeforeSource,
         Path::LifecycleQueued,
         Path::NestedToolWhileQueued,
@@ -51,6 +57,9 @@ impl Path {
         Path::ChildWorkInterleaved,
         Path::MessageToNeverStartedChild,
         Path::ContextItemShapes,
+        Path::ReasoningMerged,
+        Path::PhaseDroppedOnResend,
+        Path::UserMessageRepeated,
     ];
 }
 
@@ -69,6 +78,9 @@ impl fmt::Display for Path {
             Path::ChildWorkInterleaved => "child work interleaved",
             Path::MessageToNeverStartedChild => "message to a never-started child",
             Path::ContextItemShapes => "context item shapes",
+            Path::ReasoningMerged => "reasoning merged on re-sighting",
+            Path::PhaseDroppedOnResend => "phase dropped on re-send",
+            Path::UserMessageRepeated => "user message repeated",
         };
         f.write_str(name)
     }
@@ -121,6 +133,9 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
     let never_started_target = |r: &UndeliveredReason| *r == UndeliveredReason::TargetThreadNeverStarted;
     add(Path::MessageToNeverStartedChild, facts.undelivered.values().any(never_started_target));
     add(Path::ContextItemShapes, facts.context_items > 0);
+    add(Path::ReasoningMerged, facts.item_paths.reasoning_merged > 0);
+    add(Path::PhaseDroppedOnResend, facts.item_paths.phase_dropped > 0);
+    add(Path::UserMessageRepeated, facts.item_paths.repeated_user_messages > 0);
     found.sort();
     found
 }
