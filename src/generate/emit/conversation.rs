@@ -141,7 +141,7 @@ impl Emitter {
         let turn_id = self.state(thread).current_turn.clone().expect("a turn is running");
         let mut new_items = std::mem::take(&mut self.state(thread).pending_inputs);
         // Now and then the root's user repeats an earlier message word for word: a new item.
-        let repeated = (thread == ROOT_THREAD_ID && plan.user_message && call_id_base % 5 == 0)
+        let repeated = (thread == ROOT_THREAD_ID && plan.user_message && call_id_base.is_multiple_of(5))
             .then(|| self.state(thread).history.iter().rev().find(|item| is_user_text(item)).cloned())
             .flatten();
         if let Some(item) = &repeated {
