@@ -45,10 +45,16 @@ pub enum Path {
     ResultMergedWhilePending,
     /// An agent result observed again after its parent showed it.
     ResultObservedAfterDelivery,
+    /// Reasoning re-sent with readable text or summary its first sighting lacked.
+    ReasoningMerged,
+    /// An assistant message re-sent without its phase: a new item at the same position.
+    PhaseDroppedOnResend,
+    /// A user message repeating an earlier one word for word: a new item.
+    UserMessageRepeated,
 }
 
 impl Path {
-    pub const ALL: [Path; 17] = [
+    pub const ALL: [Path; 20] = [
         Path::CellQueuedBeforeSource,
         Path::LifecycleQueued,
         Path::NestedToolWhileQueued,
@@ -66,6 +72,9 @@ impl Path {
         Path::TwinDelivery,
         Path::ResultMergedWhilePending,
         Path::ResultObservedAfterDelivery,
+        Path::ReasoningMerged,
+        Path::PhaseDroppedOnResend,
+        Path::UserMessageRepeated,
     ];
 }
 
@@ -89,6 +98,9 @@ impl fmt::Display for Path {
             Path::TwinDelivery => "twin delivery",
             Path::ResultMergedWhilePending => "result merged while pending",
             Path::ResultObservedAfterDelivery => "result observed after delivery",
+            Path::ReasoningMerged => "reasoning merged on re-sighting",
+            Path::PhaseDroppedOnResend => "phase dropped on re-send",
+            Path::UserMessageRepeated => "user message repeated",
         };
         f.write_str(name)
     }
@@ -151,6 +163,9 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
         .keys()
         .any(|id| facts.edges.get(id).is_some_and(|edge| edge.kind == InteractionEdgeKind::AgentResult));
     add(Path::ResultObservedAfterDelivery, observed_again);
+    add(Path::ReasoningMerged, facts.item_paths.reasoning_merged > 0);
+    add(Path::PhaseDroppedOnResend, facts.item_paths.phase_dropped > 0);
+    add(Path::UserMessageRepeated, facts.item_paths.repeated_user_messages > 0);
     found.sort();
     found
 }

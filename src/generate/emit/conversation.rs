@@ -3,10 +3,13 @@
 
 use serde_json::{json, Value};
 
-use super::{Emitter, HbRule, Tag, MODEL, PROVIDER};
+use std::collections::btree_map::Entry;
+
+use super::{Emitter, HbRule, Tag, MODEL, PROVIDER, ROOT_THREAD_ID};
 use crate::bundle::{ExecutionStatus, RawPayload, RawPayloadKind};
-use crate::generate::facts::{CompactionFact, InferenceFact, TurnFact};
+use crate::generate::facts::{CompactionFact, InferenceFact, ItemFact, TurnFact};
 use crate::generate::scenario::{Exchange, ForkedHistory, Outcome, Step, TurnPlan};
+use crate::model::{ConversationChannel, ConversationItemKind, ConversationRole, ProducerRef};
 
 pub fn user_message(text: &str) -> Value {
     json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]})
@@ -50,10 +53,13 @@ pub fn context_items() -> Vec<Value> {
         ]}),
         json!({"type": "message", "role": "tool", "content": [{"type": "text", "text": "tool context"}]}),
         json!({"type": "message", "role": "assistant", "phase": "summary", "content": [{"type": "output_text", "text": "summary so far"}]}),
+        json!({"type": "message", "role": "assistant", "phase": "commentary", "content": [{"type": "output_text", "text": "looking around first"}]}),
         json!({"type": "reasoning", "content": null, "summary": [{"type": "summary_text", "text": "context reasoning"}]}),
         json!({"type": "function_call", "name": "lookup", "arguments": "not json {", "call_id": "ctx-call-1"}),
         json!({"type": "function_call_output", "call_id": "ctx-call-1", "output": [{"type": "input_text", "text": "looked up"}]}),
         json!({"type": "function_call", "name": "lookup", "arguments": {"q": "object arguments"}, "call_id": "ctx-call-2"}),
+        // Compact JSON of exactly 240 bytes: shown whole, with no `...`.
+        json!({"type": "function_call", "name": "lookup", "arguments": json!({"q": "x".repeat(232)}).to_string(), "call_id": "ctx-call-6"}),
         json!({"type": "function_call_output", "call_id": "ctx-call-2", "output": {"rows": 2}}),
         json!({"type": "custom_tool_call", "name": "lookup", "input": {"q": 1}, "call_id": "ctx-call-4"}),
         json!({"type": "web_search_call", "id": "ws-1", "status": "completed", "action": {"type": "search", "query": "x"}}),
@@ -134,7 +140,13 @@ impl Emitter {
         let inference_id = format!("inference-{call_id_base}");
         let turn_id = self.state(thread).current_turn.clone().expect("a turn is running");
         let mut new_items = std::mem::take(&mut self.state(thread).pending_inputs);
-        if plan.user_message || (new_items.is_empty() && self.state(thread).history.is_empty()) {
+        // Now and then the root's user repeats an earlier message word for word: a new item.
+        let repeated = (thread == ROOT_THREAD_ID && plan.user_message && call_id_base.is_multiple_of(5))
+            .then(|| self.state(thread).history.iter().rev().find(|item| is_user_text(item)).cloned())
+            .flatten();
+        if let Some(item) = &repeated {
+            new_items.push(item.clone());
+        } else if plan.user_message || (new_items.is_empty() && self.state(thread).history.is_empty()) {
             new_items.push(user_message(&format!("request {call_id_base}: keep going")));
         }
         let state = self.state(thread);
@@ -151,6 +163,13 @@ impl Emitter {
         let waits: Vec<(usize, HbRule)> =
             std::mem::take(&mut state.pending_waits).into_iter().map(|e| (e, HbRule::OutputBeforeRequest)).collect();
         let request_payload = self.payload(RawPayloadKind::InferenceRequest, &request);
+        self.record_items(thread, request["input"].as_array().into_iter().flatten(), None);
+        if let Some(fact) = repeated.and_then(|item| ItemFact::written(thread, &item, None)) {
+            if let Some(stated) = self.facts.items.get_mut(&fact.key()) {
+                stated.copies += 1;
+                self.facts.item_paths.repeated_user_messages += 1;
+            }
+        }
         let mut fact = InferenceFact {
             thread_id: thread.to_owned(),
             codex_turn_id: turn_id.clone(),
@@ -187,21 +206,31 @@ impl Emitter {
         let mut items: Vec<ResponseItem> = Vec::new();
         if plan.reasoning {
             let n = call_id_base;
-            let summary = json!([{"type": "summary_text", "text": format!("plan {n}")}]);
-            let encrypted = format!("enc-reasoning-{n}");
-            if plan.outcome == Outcome::Completed
-                || matches!(plan.outcome, Outcome::Failed { partial: true } | Outcome::Cancelled { partial: true })
+            let (recorded, resent) = reasoning(n);
+            let recorded_readable = recorded.get("content").is_some() && recorded["summary"] != json!([]);
+            if recorded_readable
+                && (plan.outcome == Outcome::Completed
+                    || matches!(plan.outcome, Outcome::Failed { partial: true } | Outcome::Cancelled { partial: true }))
             {
-                self.facts.reasoning.insert(encrypted.clone(), (format!("thinking {n}"), format!("plan {n}")));
+                self.facts
+                    .reasoning
+                    .insert(format!("enc-reasoning-{n}"), (format!("thinking {n}"), format!("plan {n}")));
             }
-            items.push(ResponseItem {
-                recorded: json!({"type": "reasoning", "summary": summary, "content": [{"type": "reasoning_text", "text": format!("thinking {n}")}], "encrypted_content": encrypted}),
-                resent: json!({"type": "reasoning", "summary": summary, "encrypted_content": encrypted}),
-            });
+            items.push(ResponseItem { recorded, resent });
         }
         let answer = plan.assistant_message.then(|| format!("answer {call_id_base}"));
         if let Some(text) = &answer {
-            items.push(ResponseItem::same(assistant_message(text)));
+            let recorded = assistant_message(text);
+            // Some of the root's answers are re-sent without their phase: another channel, so
+            // a new item, even at the same position.
+            let resent = if thread == ROOT_THREAD_ID && call_id_base % 3 == 2 {
+                let mut resent = recorded.clone();
+                resent.as_object_mut().expect("a message is an object").remove("phase");
+                resent
+            } else {
+                recorded.clone()
+            };
+            items.push(ResponseItem { recorded, resent });
         }
         let completed = plan.outcome == Outcome::Completed;
         let mut tool_work = Vec::new();
@@ -279,6 +308,10 @@ impl Emitter {
             | RawPayload::InferenceCancelled { partial_response_payload, .. } => partial_response_payload.is_some(),
             _ => true,
         };
+        if has_partial && fact.response.is_some() {
+            let producer = ProducerRef::Inference { inference_call_id: inference_id.clone() };
+            self.record_items(thread, &recorded, Some(producer));
+        }
         self.facts.inference_calls.insert(inference_id.clone(), fact);
         let after_stream = stream.last.map(|last| (last, HbRule::InferenceStream)).into_iter().collect();
         self.spine(thread, false, payload, tag, after_stream);
@@ -350,6 +383,9 @@ impl Emitter {
             Tag::Plain,
             Vec::new(),
         );
+        self.record_items(thread, &input_history, None);
+        let producer = ProducerRef::Compaction { compaction_id: compaction_id.clone() };
+        self.record_items(thread, &replacement, Some(producer));
         let checkpoint = json!({"input_history": input_history, "replacement_history": replacement});
         let checkpoint_payload = self.payload(RawPayloadKind::CompactionCheckpoint, &checkpoint);
         self.spine(
@@ -373,5 +409,54 @@ impl Emitter {
         let state = self.state(thread);
         state.history = replacement;
         state.last_response_id = None;
+    }
+}
+
+/// A plain user message the thread sent, which the user may repeat.
+fn is_user_text(item: &Value) -> bool {
+    item["type"] == "message" && item["role"] == "user" && shows_as_text(item)
+}
+
+/// A reasoning item as the response records it and as the producer re-sends it, by the
+/// inference's number: fully readable, then re-sent without its text; or first with less
+/// (encrypted only, summary only, text only) and re-sent readable, which a reducer merges.
+fn reasoning(n: u64) -> (Value, Value) {
+    let encrypted = format!("enc-reasoning-{n}");
+    let text = json!([{"type": "reasoning_text", "text": format!("thinking {n}")}]);
+    let summary = json!([{"type": "summary_text", "text": format!("plan {n}")}]);
+    let full = json!({"type": "reasoning", "summary": summary, "content": text, "encrypted_content": encrypted});
+    let recorded = match n % 4 {
+        0 => return (full, json!({"type": "reasoning", "summary": summary, "encrypted_content": encrypted})),
+        1 => json!({"type": "reasoning", "summary": [], "encrypted_content": encrypted}),
+        2 => json!({"type": "reasoning", "summary": summary, "encrypted_content": encrypted}),
+        _ => json!({"type": "reasoning", "summary": [], "content": text, "encrypted_content": encrypted}),
+    };
+    (recorded, full)
+}
+
+impl Emitter {
+    /// States the facts of the items a request, response or compaction writes. An item seen
+    /// again changes nothing, except reasoning, whose readable parts merge as a reducer's do.
+    fn record_items<'a>(
+        &mut self,
+        thread: &str,
+        items: impl IntoIterator<Item = &'a Value>,
+        producer: Option<ProducerRef>,
+    ) {
+        for item in items {
+            let Some(fact) = ItemFact::written(thread, item, producer.clone()) else { continue };
+            let paths = &mut self.facts.item_paths;
+            match self.facts.items.entry(fact.key()) {
+                Entry::Vacant(entry) => {
+                    let unphased = (fact.role, fact.kind, fact.channel)
+                        == (ConversationRole::Assistant, ConversationItemKind::Message, None::<ConversationChannel>);
+                    paths.phase_dropped += usize::from(unphased);
+                    entry.insert(fact);
+                }
+                Entry::Occupied(mut entry) => {
+                    paths.reasoning_merged += usize::from(entry.get_mut().merge_reasoning(&fact.parts));
+                }
+            }
+        }
     }
 }

@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 mod calls;
 mod cells;
 mod edges;
+mod items;
 mod tools;
 
 pub use calls::{InferenceFact, ThreadFact, TurnFact};
 pub use cells::CellFact;
 pub use edges::{EdgeFact, SourceFact, TargetFact};
+pub use items::{ItemFact, ItemPaths};
 pub use tools::{TerminalFact, ToolFact};
 
 use crate::bundle::ExecutionStatus;
@@ -36,6 +38,11 @@ pub struct ExpectedFacts {
     pub reasoning: BTreeMap<String, (String, String)>,
     /// `call_id → summary` of a function_call's JSON arguments, cut at 240 bytes.
     pub json_summaries: BTreeMap<String, String>,
+    /// Every conversation item the scenario wrote in a shape it checks, by [`ItemFact::key`].
+    #[serde(default)]
+    pub items: BTreeMap<String, ItemFact>,
+    #[serde(default)]
+    pub item_paths: ItemPaths,
     /// Inference-timing revision: `inference_call_id → timing`. Empty for bc8b25ea02 streams,
     /// whose calls must have no `timing` at all.
     #[serde(default)]
@@ -197,6 +204,7 @@ impl ExpectedFacts {
                 }
             }
         }
+        items::check(&self.items, trace, &mut problems);
         let undelivered: BTreeMap<&String, UndeliveredReason> =
             leftovers.undelivered_edges.iter().map(|edge| (&edge.edge_id, edge.reason)).collect();
         for (id, reason) in &self.undelivered {
