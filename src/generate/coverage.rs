@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use super::emit::{Emitted, Tag, ROOT_THREAD_ID};
-use super::facts::TargetFact;
-use crate::bundle::RawPayload;
+use super::facts::{TargetFact, ToolFact};
+use crate::bundle::{RawPayload, ToolCallKind};
 use crate::model::InteractionEdgeKind;
 use crate::reducer::UndeliveredReason;
 
@@ -35,10 +35,14 @@ pub enum Path {
     MessageToNeverStartedChild,
     /// Context items of rarely written shapes before the conversation.
     ContextItemShapes,
+    /// A write_stdin whose operation comes from its runtime begin.
+    WriteStdinFromRuntime,
+    /// An inference with no terminal event, closed by its turn's end.
+    InferenceClosedByTurn,
 }
 
 impl Path {
-    pub const ALL: [Path; 12] = [
+    pub const ALL: [Path; 14] = [
         Path::CellQueuedBeforeSource,
         Path::LifecycleQueued,
         Path::NestedToolWhileQueued,
@@ -51,6 +55,8 @@ impl Path {
         Path::ChildWorkInterleaved,
         Path::MessageToNeverStartedChild,
         Path::ContextItemShapes,
+        Path::WriteStdinFromRuntime,
+        Path::InferenceClosedByTurn,
     ];
 }
 
@@ -69,6 +75,8 @@ impl fmt::Display for Path {
             Path::ChildWorkInterleaved => "child work interleaved",
             Path::MessageToNeverStartedChild => "message to a never-started child",
             Path::ContextItemShapes => "context item shapes",
+            Path::WriteStdinFromRuntime => "write_stdin from runtime events",
+            Path::InferenceClosedByTurn => "inference closed by its turn",
         };
         f.write_str(name)
     }
@@ -121,8 +129,26 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
     let never_started_target = |r: &UndeliveredReason| *r == UndeliveredReason::TargetThreadNeverStarted;
     add(Path::MessageToNeverStartedChild, facts.undelivered.values().any(never_started_target));
     add(Path::ContextItemShapes, facts.context_items > 0);
+    let stdin_from_runtime = |tool: &ToolFact| tool.kind == ToolCallKind::WriteStdin && tool.invocation.is_none();
+    add(Path::WriteStdinFromRuntime, facts.tools.values().any(stdin_from_runtime));
+    add(Path::InferenceClosedByTurn, inference_closed_by_turn(emitted));
     found.sort();
     found
+}
+
+/// Some inference start has no completion, failure or cancellation.
+fn inference_closed_by_turn(emitted: &Emitted) -> bool {
+    let mut running: Vec<&str> = Vec::new();
+    for event in &emitted.events {
+        match &event.payload {
+            RawPayload::InferenceStarted { inference_call_id, .. } => running.push(inference_call_id),
+            RawPayload::InferenceCompleted { inference_call_id, .. }
+            | RawPayload::InferenceFailed { inference_call_id, .. }
+            | RawPayload::InferenceCancelled { inference_call_id, .. } => running.retain(|c| c != inference_call_id),
+            _ => {}
+        }
+    }
+    !running.is_empty()
 }
 
 fn child_work_interleaved(emitted: &Emitted, order: &[usize]) -> bool {

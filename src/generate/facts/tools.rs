@@ -19,7 +19,8 @@ pub struct ToolFact {
     /// The code cell that asked for it; `None` when the model did.
     pub requester_cell: Option<String>,
     pub mcp_call_id: Option<String>,
-    pub invocation: String,
+    /// `None`: a tool whose start carries no invocation payload.
+    pub invocation: Option<String>,
     /// Runtime payloads in event order (the tool's own events are causally ordered).
     pub runtime: Vec<String>,
     pub result: Option<String>,
@@ -81,7 +82,7 @@ impl ToolFact {
         };
         expect("requester", requester_cell == self.requester_cell.as_ref());
         expect("mcp call id", tool.mcp_call_id == self.mcp_call_id);
-        expect("invocation payload", tool.raw_invocation_payload_id.as_ref() == Some(&self.invocation));
+        expect("invocation payload", tool.raw_invocation_payload_id == self.invocation);
         expect("runtime payloads", tool.raw_runtime_payload_ids == self.runtime);
         expect("result payload", tool.raw_result_payload_id == self.result);
         let execution = &tool.execution;

@@ -158,10 +158,21 @@ pub enum MutationKind {
     BadServerTime,
     /// A line in the middle of the log names an event type no revision has: the reader stops.
     UnparseableLine,
+    // Collab payloads, write_stdin sessions and failed compactions (`collab.rs`).
+    /// The first sub-agent activity names the agent path `/root/`.
+    InvalidAgentPath,
+    /// The first collab spawn end has an empty `reasoning_effort`.
+    EmptyReasoningEffort,
+    /// The first sub-agent activity reports another activity than its tool's kind allows.
+    ActivityKindMismatch,
+    /// The first write_stdin dispatch invocation names the empty string as its session.
+    EmptySessionId,
+    /// The first compaction request completion becomes a failure naming another compaction.
+    FailedCompactionIdMismatch,
 }
 
 impl MutationKind {
-    pub const ALL: [MutationKind; 58] = [
+    pub const ALL: [MutationKind; 63] = [
         MutationKind::DropThreadStart,
         MutationKind::DuplicateThreadStart,
         MutationKind::DropTurnStart,
@@ -220,6 +231,12 @@ impl MutationKind {
         MutationKind::FirstDeltaUnknownCall,
         MutationKind::BadServerTime,
         MutationKind::UnparseableLine,
+        // collab.rs
+        MutationKind::InvalidAgentPath,
+        MutationKind::EmptyReasoningEffort,
+        MutationKind::ActivityKindMismatch,
+        MutationKind::EmptySessionId,
+        MutationKind::FailedCompactionIdMismatch,
     ];
 }
 
@@ -323,6 +340,7 @@ pub(super) enum Edit {
     Unparseable(usize, String),
 }
 
+mod collab;
 mod lifecycle;
 mod shapes;
 mod targets;

@@ -84,6 +84,11 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         | MutationKind::TerminalInvocationParse
         | MutationKind::TerminalSessionWrongThread
         | MutationKind::UnparseableLine => super::shapes::target(emitted, kind),
+        MutationKind::InvalidAgentPath
+        | MutationKind::EmptyReasoningEffort
+        | MutationKind::ActivityKindMismatch
+        | MutationKind::EmptySessionId
+        | MutationKind::FailedCompactionIdMismatch => super::collab::target(emitted, kind),
         MutationKind::MissingPayloadFile => {
             let (index, request) = first_request(events)?;
             let path = (0..)
