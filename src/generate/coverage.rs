@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use super::emit::{Emitted, Tag, ROOT_THREAD_ID};
-use super::facts::TargetFact;
-use crate::bundle::RawPayload;
+use super::facts::{TargetFact, ToolFact};
+use crate::bundle::{RawPayload, ToolCallKind};
 use crate::model::InteractionEdgeKind;
 use crate::reducer::UndeliveredReason;
 
@@ -51,10 +51,14 @@ pub enum Path {
     PhaseDroppedOnResend,
     /// A user message repeating an earlier one word for word: a new item.
     UserMessageRepeated,
+    /// A write_stdin whose operation comes from its runtime begin.
+    WriteStdinFromRuntime,
+    /// An inference with no terminal event, closed by its turn's end.
+    InferenceClosedByTurn,
 }
 
 impl Path {
-    pub const ALL: [Path; 20] = [
+    pub const ALL: [Path; 22] = [
         Path::CellQueuedBeforeSource,
         Path::LifecycleQueued,
         Path::NestedToolWhileQueued,
@@ -75,6 +79,8 @@ impl Path {
         Path::ReasoningMerged,
         Path::PhaseDroppedOnResend,
         Path::UserMessageRepeated,
+        Path::WriteStdinFromRuntime,
+        Path::InferenceClosedByTurn,
     ];
 }
 
@@ -101,6 +107,8 @@ impl fmt::Display for Path {
             Path::ReasoningMerged => "reasoning merged on re-sighting",
             Path::PhaseDroppedOnResend => "phase dropped on re-send",
             Path::UserMessageRepeated => "user message repeated",
+            Path::WriteStdinFromRuntime => "write_stdin from runtime events",
+            Path::InferenceClosedByTurn => "inference closed by its turn",
         };
         f.write_str(name)
     }
@@ -166,8 +174,26 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
     add(Path::ReasoningMerged, facts.item_paths.reasoning_merged > 0);
     add(Path::PhaseDroppedOnResend, facts.item_paths.phase_dropped > 0);
     add(Path::UserMessageRepeated, facts.item_paths.repeated_user_messages > 0);
+    let stdin_from_runtime = |tool: &ToolFact| tool.kind == ToolCallKind::WriteStdin && tool.invocation.is_none();
+    add(Path::WriteStdinFromRuntime, facts.tools.values().any(stdin_from_runtime));
+    add(Path::InferenceClosedByTurn, inference_closed_by_turn(emitted));
     found.sort();
     found
+}
+
+/// Some inference start has no completion, failure or cancellation.
+fn inference_closed_by_turn(emitted: &Emitted) -> bool {
+    let mut running: Vec<&str> = Vec::new();
+    for event in &emitted.events {
+        match &event.payload {
+            RawPayload::InferenceStarted { inference_call_id, .. } => running.push(inference_call_id),
+            RawPayload::InferenceCompleted { inference_call_id, .. }
+            | RawPayload::InferenceFailed { inference_call_id, .. }
+            | RawPayload::InferenceCancelled { inference_call_id, .. } => running.retain(|c| c != inference_call_id),
+            _ => {}
+        }
+    }
+    !running.is_empty()
 }
 
 fn child_work_interleaved(emitted: &Emitted, order: &[usize]) -> bool {

@@ -102,7 +102,9 @@ impl Emitter {
                 requester: RawToolCallRequester::CodeCell { runtime_cell_id: runtime_cell_id.to_owned() },
                 kind: ToolCallKind::ExecCommand,
                 label: "exec_command",
-                invocation: json!({"tool_name": "exec_command", "tool_namespace": null, "payload": {"type": "function", "arguments": json!({"cmd": cmd}).to_string()}}),
+                invocation: Some(
+                    json!({"tool_name": "exec_command", "tool_namespace": null, "payload": {"type": "function", "arguments": json!({"cmd": cmd}).to_string()}}),
+                ),
                 runtime: vec![
                     Runtime::Begin(
                         json!({"call_id": tool_call_id, "turn_id": turn, "command": ["bash", "-lc", cmd], "cwd": "/repo"}),

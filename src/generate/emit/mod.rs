@@ -4,6 +4,7 @@
 mod agents;
 mod cells;
 mod conversation;
+mod running;
 mod timing;
 mod tools;
 
@@ -371,6 +372,7 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
     if let Some(status) = scenario.end {
         emitter.end_rollout(status);
     }
+    emitter.leave_inferences_to_turn_end();
     let Emitter { events, happens_before, payloads, facts, .. } = emitter;
     Emitted { manifest, events, happens_before, payloads, facts }
 }

@@ -20,6 +20,8 @@ pub(super) struct Stream {
     created_server: Option<i64>,
     created_response_id: bool,
     created: bool,
+    /// A failed or cancelled call's second created event (a retried attempt): its server time.
+    second_created_server: Option<i64>,
 }
 
 impl Emitter {
@@ -66,6 +68,20 @@ impl Emitter {
             stream.last = Some(delta);
             stream.first_delta = Some(delta);
         }
+        // A call that did not complete may have been retried: a second created event, with an id
+        // and a server time, fills only what the first left null.
+        if let (Some(last), false) = (stream.last.filter(|_| stream.created), *outcome == Outcome::Completed) {
+            let server = SERVER_EPOCH_MS + n as i64 * 1000 + 1000;
+            let payload = RawPayload::InferenceResponseCreated {
+                inference_call_id: call.to_owned(),
+                response_id: Some(format!("resp-{n}-retry")),
+                server_created_at_unix_ms: Some(server),
+            };
+            let second =
+                self.push(Some(thread), Some(turn), payload, Tag::Plain, vec![(last, HbRule::InferenceStream)]);
+            stream.last = Some(second);
+            stream.second_created_server = Some(server);
+        }
         stream
     }
 
@@ -87,12 +103,13 @@ impl Emitter {
             response_created: stream.created,
             first_delta: stream.first_delta.is_some(),
             response_completed: completed,
-            server_response_created_at_unix_ms: created.or(stream.created_server),
+            server_response_created_at_unix_ms: created.or(stream.created_server).or(stream.second_created_server),
             server_response_completed_at_unix_ms: done,
-            // Failed and cancelled calls keep an id the created event gave them.
+            // Failed and cancelled calls keep the first id a created event gave them.
             response_id: match completed {
                 true => Some(response_id.to_owned()),
-                false => stream.created_response_id.then(|| response_id.to_owned()),
+                false if stream.created_response_id => Some(response_id.to_owned()),
+                false => stream.second_created_server.map(|_| format!("{response_id}-retry")),
             },
         };
         self.facts.timing.insert(call.to_owned(), fact);

@@ -88,6 +88,13 @@ fn write_stdin_shape(call_id: &str, session: u64, output: &str) -> (Value, Value
     }
 }
 
+/// Every third write_stdin (by call number, apart from its shape's) is written as a producer
+/// that records the terminal interaction writes it: no invocation payload, runtime begin and end.
+fn write_stdin_from_runtime(call_id: &str) -> bool {
+    let n: usize = call_id.trim_start_matches("call-").parse().unwrap_or(0);
+    n % 3 == 2
+}
+
 /// Every third command is long, so its JSON summary is cut at 240 bytes.
 fn exec_command_line(call_id: &str) -> String {
     let n: usize = call_id.trim_start_matches("call-").parse().unwrap_or(0);
@@ -143,7 +150,8 @@ pub struct ToolSpec<'a> {
     pub requester: RawToolCallRequester,
     pub kind: ToolCallKind,
     pub label: &'a str,
-    pub invocation: Value,
+    /// `None`: the start carries no invocation payload.
+    pub invocation: Option<Value>,
     pub runtime: Vec<Runtime>,
     pub result: Value,
     pub start_tag: Tag,
@@ -166,7 +174,7 @@ impl<'a> ToolSpec<'a> {
             requester: RawToolCallRequester::Model,
             kind,
             label,
-            invocation,
+            invocation: Some(invocation),
             runtime,
             result: json!({"type": "direct_response", "response_item": output}),
             start_tag: Tag::Plain,
@@ -202,7 +210,8 @@ impl Emitter {
         spec: &ToolSpec,
         preds: Vec<(usize, HbRule)>,
     ) -> usize {
-        let invocation_payload = self.payload(RawPayloadKind::ToolInvocation, &spec.invocation);
+        let invocation_payload =
+            spec.invocation.as_ref().map(|invocation| self.payload(RawPayloadKind::ToolInvocation, invocation));
         let requester_cell = match &spec.requester {
             RawToolCallRequester::Model => None,
             RawToolCallRequester::CodeCell { runtime_cell_id } => {
@@ -217,7 +226,7 @@ impl Emitter {
             model_visible_call_id: spec.model_visible_call_id.clone(),
             requester_cell,
             mcp_call_id: None,
-            invocation: invocation_payload.raw_payload_id.clone(),
+            invocation: invocation_payload.as_ref().map(|p| p.raw_payload_id.clone()),
             runtime: Vec::new(),
             result: None,
             terminal: None,
@@ -237,7 +246,7 @@ impl Emitter {
                     input_preview: None,
                     output_preview: None,
                 },
-                invocation_payload: Some(invocation_payload),
+                invocation_payload,
             },
             spec.start_tag.clone(),
             preds,
@@ -319,7 +328,7 @@ impl Emitter {
         let payloads = match payloads {
             Payloads::Runtime => tool.runtime.clone(),
             Payloads::InvocationAndResult => {
-                [Some(tool.invocation.clone()), tool.result.clone()].into_iter().flatten().collect()
+                [tool.invocation.clone(), tool.result.clone()].into_iter().flatten().collect()
             }
         };
         tool.terminal = Some(TerminalFact { terminal_id, request, result, payloads });
@@ -404,28 +413,34 @@ impl Emitter {
             }
             CallWork::WriteStdin { call_id, session } => {
                 let output = format!("continued session {session}\n");
-                let (session_id, output_value, text) = write_stdin_shape(&call_id, session, &output);
-                let arguments = json!({"session_id": session_id, "chars": "y\n", "yield_time_ms": 250});
-                let item = json!({"type": "function_call_output", "call_id": call_id, "output": output_value});
-                let text = text.unwrap_or_else(|| item.to_string());
-                let spec = ToolSpec::direct(
-                    &call_id,
-                    ToolCallKind::WriteStdin,
-                    "write_stdin",
-                    function_invocation("write_stdin", &arguments),
-                    Vec::new(),
-                    item,
-                );
                 let mut preds = after_request;
                 preds.extend(self.session_last.get(&session).map(|&e| (e, HbRule::SessionSerialized)));
-                let (_, _, end) = self.direct_tool(thread, turn, spec, preds);
-                let request = TerminalRequest::WriteStdin {
-                    stdin: "y\n".to_owned(),
-                    yield_time_ms: Some(250),
-                    max_output_tokens: None,
+                let end = if write_stdin_from_runtime(&call_id) {
+                    self.write_stdin_from_runtime(thread, turn, &call_id, session, &output, preds)
+                } else {
+                    let (session_id, output_value, text) = write_stdin_shape(&call_id, session, &output);
+                    let arguments = json!({"session_id": session_id, "chars": "y\n", "yield_time_ms": 250});
+                    let item = json!({"type": "function_call_output", "call_id": call_id, "output": output_value});
+                    let text = text.unwrap_or_else(|| item.to_string());
+                    let spec = ToolSpec::direct(
+                        &call_id,
+                        ToolCallKind::WriteStdin,
+                        "write_stdin",
+                        function_invocation("write_stdin", &arguments),
+                        Vec::new(),
+                        item,
+                    );
+                    let (_, _, end) = self.direct_tool(thread, turn, spec, preds);
+                    let request = TerminalRequest::WriteStdin {
+                        stdin: "y\n".to_owned(),
+                        yield_time_ms: Some(250),
+                        max_output_tokens: None,
+                    };
+                    let result = TerminalResult { exit_code: None, ..exec_output(&text) };
+                    let terminal = Some(session.to_string());
+                    self.terminal_fact(&call_id, terminal, request, result, Payloads::InvocationAndResult);
+                    end
                 };
-                let result = TerminalResult { exit_code: None, ..exec_output(&text) };
-                self.terminal_fact(&call_id, Some(session.to_string()), request, result, Payloads::InvocationAndResult);
                 self.session_last.insert(session, end);
                 self.facts.session_reuses += 1;
                 self.facts.terminal_sessions.entry(session.to_string()).or_default().push(call_id.clone());
@@ -502,6 +517,41 @@ impl Emitter {
             }
             CallWork::Agent(call) => self.run_agent_call(thread, turn, request, call),
         }
+    }
+}
+
+impl Emitter {
+    /// A write_stdin whose operation comes from its runtime begin (the session is its process
+    /// id, the stdin its `interaction_input`) and ends with an exec end. Returns its end event.
+    fn write_stdin_from_runtime(
+        &mut self,
+        thread: &str,
+        turn: &str,
+        call_id: &str,
+        session: u64,
+        output: &str,
+        preds: Vec<(usize, HbRule)>,
+    ) -> usize {
+        let process_id = session.to_string();
+        let command = json!(["bash", "-lc", "cat"]);
+        let begin = json!({"call_id": call_id, "process_id": process_id, "turn_id": turn, "command": command, "cwd": "/repo", "parsed_cmd": [], "source": "unified_exec_interaction", "interaction_input": "y\n"});
+        let end = json!({"call_id": call_id, "process_id": process_id, "turn_id": turn, "command": command, "cwd": "/repo", "stdout": output, "stderr": "", "aggregated_output": output, "exit_code": 0, "duration": {"secs": 0, "nanos": 250}, "formatted_output": output, "status": "completed"});
+        let spec = ToolSpec {
+            invocation: None,
+            ..ToolSpec::direct(
+                call_id,
+                ToolCallKind::WriteStdin,
+                "write_stdin",
+                Value::Null,
+                vec![Runtime::Begin(begin), Runtime::End(end)],
+                output_item("function_call_output", call_id, output),
+            )
+        };
+        let (_, _, end) = self.direct_tool(thread, turn, spec, preds);
+        let request =
+            TerminalRequest::WriteStdin { stdin: "y\n".to_owned(), yield_time_ms: None, max_output_tokens: None };
+        self.terminal_fact(call_id, Some(process_id), request, exec_output(output), Payloads::Runtime);
+        end
     }
 }
 

@@ -1,6 +1,8 @@
 //! What each tool call of a generated stream must look like once reduced: who asked, which
 //! payloads it carries, how it ended, and the model-visible items and terminal operation it joins.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::{ExecutionStatus, ToolCallKind, ToolCallSummary};
@@ -19,7 +21,8 @@ pub struct ToolFact {
     /// The code cell that asked for it; `None` when the model did.
     pub requester_cell: Option<String>,
     pub mcp_call_id: Option<String>,
-    pub invocation: String,
+    /// `None`: a tool whose start carries no invocation payload.
+    pub invocation: Option<String>,
     /// Runtime payloads in event order (the tool's own events are causally ordered).
     pub runtime: Vec<String>,
     pub result: Option<String>,
@@ -81,7 +84,7 @@ impl ToolFact {
         };
         expect("requester", requester_cell == self.requester_cell.as_ref());
         expect("mcp call id", tool.mcp_call_id == self.mcp_call_id);
-        expect("invocation payload", tool.raw_invocation_payload_id.as_ref() == Some(&self.invocation));
+        expect("invocation payload", tool.raw_invocation_payload_id == self.invocation);
         expect("runtime payloads", tool.raw_runtime_payload_ids == self.runtime);
         expect("result payload", tool.raw_result_payload_id == self.result);
         let execution = &tool.execution;
@@ -112,28 +115,28 @@ impl ToolFact {
     }
 
     /// A tool the model called links the response item that called it (every such tool comes
-    /// from a completed response) and only items with its call id: calls and outputs apart.
+    /// from a completed response) and exactly the items of its thread with its call id: calls
+    /// and outputs apart, whichever of the tool and the item came first.
     fn items_hold(&self, tool: &ToolCall, trace: &RolloutTrace) -> bool {
         let Some(call_id) = &self.model_visible_call_id else {
             return tool.model_visible_call_item_ids.is_empty() && tool.model_visible_output_item_ids.is_empty();
         };
-        let all_are = |ids: &[String], kinds: [ConversationItemKind; 2]| {
-            ids.iter().all(|id| {
-                trace.conversation_items.get(id).is_some_and(|item| {
+        let items_of = |kinds: [ConversationItemKind; 2]| -> BTreeSet<&String> {
+            trace
+                .conversation_items
+                .values()
+                .filter(|item| {
                     item.call_id.as_ref() == Some(call_id)
                         && kinds.contains(&item.kind)
                         && item.thread_id == self.thread_id
                 })
-            })
+                .map(|item| &item.item_id)
+                .collect()
         };
-        !tool.model_visible_call_item_ids.is_empty()
-            && all_are(
-                &tool.model_visible_call_item_ids,
-                [ConversationItemKind::FunctionCall, ConversationItemKind::CustomToolCall],
-            )
-            && all_are(
-                &tool.model_visible_output_item_ids,
-                [ConversationItemKind::FunctionCallOutput, ConversationItemKind::CustomToolCallOutput],
-            )
+        let calls = items_of([ConversationItemKind::FunctionCall, ConversationItemKind::CustomToolCall]);
+        let outputs = items_of([ConversationItemKind::FunctionCallOutput, ConversationItemKind::CustomToolCallOutput]);
+        !calls.is_empty()
+            && tool.model_visible_call_item_ids.iter().collect::<BTreeSet<_>>() == calls
+            && tool.model_visible_output_item_ids.iter().collect::<BTreeSet<_>>() == outputs
     }
 }

@@ -399,6 +399,19 @@ fn exec_tools(events: &[PlannedEvent]) -> HashMap<&str, usize> {
 fn process_id_changed(emitted: &Emitted) -> Option<Target> {
     let events = &emitted.events;
     let execs = exec_tools(events);
+    // A write_stdin without an invocation payload opens its operation at its runtime start.
+    let stdin_from_runtime: Vec<&str> = events
+        .iter()
+        .filter_map(|event| match &event.payload {
+            RawPayload::ToolCallStarted {
+                tool_call_id,
+                kind: ToolCallKind::WriteStdin,
+                invocation_payload: None,
+                ..
+            } => Some(tool_call_id.as_str()),
+            _ => None,
+        })
+        .collect();
     let mut operations = 0;
     let mut operation_of: HashMap<&str, (u64, String)> = HashMap::new();
     for (index, event) in events.iter().enumerate() {
@@ -407,6 +420,10 @@ fn process_id_changed(emitted: &Emitted) -> Option<Target> {
                 operations += 1;
             }
             RawPayload::ToolCallRuntimeStarted { tool_call_id, runtime_payload } => {
+                if stdin_from_runtime.contains(&tool_call_id.as_str()) {
+                    operations += 1;
+                    continue;
+                }
                 if !execs.contains_key(tool_call_id.as_str()) {
                     continue;
                 }

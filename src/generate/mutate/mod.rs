@@ -164,10 +164,21 @@ pub enum MutationKind {
     /// An agent result observed again after the request that shows it twice: it resolves to the
     /// second copy, `interaction edge <id> was observed with conflicting endpoints`.
     AgentResultToSecondCopy,
+    // Collab payloads, write_stdin sessions and failed compactions (`collab.rs`).
+    /// The first sub-agent activity names the agent path `/root/`.
+    InvalidAgentPath,
+    /// The first collab spawn end has an empty `reasoning_effort`.
+    EmptyReasoningEffort,
+    /// The first sub-agent activity reports another activity than its tool's kind allows.
+    ActivityKindMismatch,
+    /// The first write_stdin dispatch invocation names the empty string as its session.
+    EmptySessionId,
+    /// The first compaction request completion becomes a failure naming another compaction.
+    FailedCompactionIdMismatch,
 }
 
 impl MutationKind {
-    pub const ALL: [MutationKind; 60] = [
+    pub const ALL: [MutationKind; 65] = [
         MutationKind::DropThreadStart,
         MutationKind::DuplicateThreadStart,
         MutationKind::DropTurnStart,
@@ -228,6 +239,12 @@ impl MutationKind {
         MutationKind::UnparseableLine,
         MutationKind::ConflictingAgentResult,
         MutationKind::AgentResultToSecondCopy,
+        // collab.rs
+        MutationKind::InvalidAgentPath,
+        MutationKind::EmptyReasoningEffort,
+        MutationKind::ActivityKindMismatch,
+        MutationKind::EmptySessionId,
+        MutationKind::FailedCompactionIdMismatch,
     ];
 }
 
@@ -332,6 +349,7 @@ pub(super) enum Edit {
 }
 
 mod agents;
+mod collab;
 mod lifecycle;
 mod shapes;
 mod targets;

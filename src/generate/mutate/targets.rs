@@ -87,6 +87,11 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         MutationKind::ConflictingAgentResult | MutationKind::AgentResultToSecondCopy => {
             super::agents::target(emitted, kind)
         }
+        MutationKind::InvalidAgentPath
+        | MutationKind::EmptyReasoningEffort
+        | MutationKind::ActivityKindMismatch
+        | MutationKind::EmptySessionId
+        | MutationKind::FailedCompactionIdMismatch => super::collab::target(emitted, kind),
         MutationKind::MissingPayloadFile => {
             let (index, request) = first_request(events)?;
             let path = (0..)

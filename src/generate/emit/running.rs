@@ -1,0 +1,71 @@
+//! Inferences a turn end closes: a producer whose turn ends while an attempt still streams writes
+//! no terminal event for it, and the turn end closes the call (spec §D.2, `codex_turn_ended` 5).
+
+use super::{Emitter, HbRule};
+use crate::bundle::{ExecutionStatus, RawPayload};
+
+/// How a turn end closes a call still running; `None` leaves it running.
+fn closed_by_turn(status: ExecutionStatus) -> Option<ExecutionStatus> {
+    match status {
+        ExecutionStatus::Completed | ExecutionStatus::Cancelled => Some(ExecutionStatus::Cancelled),
+        ExecutionStatus::Failed => Some(ExecutionStatus::Failed),
+        ExecutionStatus::Aborted => Some(ExecutionStatus::Aborted),
+        ExecutionStatus::Running => None,
+    }
+}
+
+impl Emitter {
+    /// Every other failure or cancellation with no partial response (so no output and no
+    /// tools), when the next event of its thread's spine is its turn's end, is dropped: the call
+    /// is left to that turn end.
+    pub(super) fn leave_inferences_to_turn_end(&mut self) {
+        let dropped: Vec<(usize, String, ExecutionStatus)> =
+            (0..self.events.len()).rev().filter_map(|index| self.left_to_turn_end(index)).collect();
+        for (index, call, status) in dropped {
+            self.remove_event(index);
+            if let Some(fact) = self.facts.inference_calls.get_mut(&call) {
+                fact.status = status;
+            }
+        }
+    }
+
+    /// The call of this terminal event and the status its turn end gives it, if it is dropped.
+    fn left_to_turn_end(&self, index: usize) -> Option<(usize, String, ExecutionStatus)> {
+        let call = match &self.events[index].payload {
+            RawPayload::InferenceFailed { inference_call_id, partial_response_payload: None, .. }
+            | RawPayload::InferenceCancelled { inference_call_id, partial_response_payload: None, .. } => {
+                inference_call_id
+            }
+            _ => return None,
+        };
+        let n: u64 = call.trim_start_matches("inference-").parse().ok()?;
+        if n % 2 == 1 {
+            return None;
+        }
+        let turn = &self.facts.inference_calls.get(call)?.codex_turn_id;
+        let next_spine = (index + 1..self.events.len())
+            .find(|&e| self.happens_before[e].iter().any(|&(p, rule)| p == index && rule == HbRule::ThreadSpine))?;
+        match &self.events[next_spine].payload {
+            RawPayload::CodexTurnEnded { codex_turn_id, status } if codex_turn_id == turn => {
+                Some((index, call.clone(), closed_by_turn(*status)?))
+            }
+            _ => None,
+        }
+    }
+
+    /// Drop one event: whatever had to follow it now follows what it followed.
+    fn remove_event(&mut self, index: usize) {
+        self.events.remove(index);
+        let inherited = self.happens_before.remove(index);
+        let shift = |p: usize| if p > index { p - 1 } else { p };
+        for preds in &mut self.happens_before {
+            if preds.iter().any(|&(p, _)| p == index) {
+                preds.retain(|&(p, _)| p != index);
+                preds.extend(inherited.iter().copied());
+            }
+            for (p, _) in preds.iter_mut() {
+                *p = shift(*p);
+            }
+        }
+    }
+}
