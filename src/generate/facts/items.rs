@@ -1,7 +1,7 @@
 //! Each conversation item as the scenario wrote it: role, channel, kind, call id and body parts
 //! (spec §C.5, §D.4.1), its first producer, and how many distinct items carry it at least.
 //!
-//! An item is found in a reduction by thread, kind, channel and a marker: its call id, else its
+//! An item is found in a reduction by thread, role, kind, channel and a marker: its call id, else its
 //! first encrypted value, else its first readable text, else its first JSON summary.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -147,7 +147,7 @@ impl ItemFact {
     /// The key of this fact among a scenario's facts.
     pub fn key(&self) -> String {
         let marker = self.marker().unwrap_or_default();
-        format!("{} {:?} {:?} {marker}", self.thread_id, self.kind, self.channel)
+        format!("{} {:?} {:?} {:?} {marker}", self.thread_id, self.role, self.kind, self.channel)
     }
 
     fn marker(&self) -> Option<&str> {
@@ -239,7 +239,8 @@ pub fn check(facts: &BTreeMap<String, ItemFact>, trace: &RolloutTrace, problems:
         return;
     }
     // Each item under every marker it could be found by, so a fact finds it whichever part moved.
-    type Key<'a> = (&'a str, Kind, Option<Channel>, &'a str);
+    // The role too: a user message may quote an inter-agent message's JSON word for word.
+    type Key<'a> = (&'a str, Role, Kind, Option<Channel>, &'a str);
     let mut index: HashMap<Key, Vec<&ConversationItem>> = HashMap::new();
     for item in trace.conversation_items.values() {
         let texts = item.body.parts.iter().map(|part| match part {
@@ -250,13 +251,14 @@ pub fn check(facts: &BTreeMap<String, ItemFact>, trace: &RolloutTrace, problems:
         });
         let markers: HashSet<&str> = item.call_id.as_deref().into_iter().chain(texts).collect();
         for marker in markers {
-            index.entry((item.thread_id.as_str(), item.kind, item.channel, marker)).or_default().push(item);
+            index.entry((item.thread_id.as_str(), item.role, item.kind, item.channel, marker)).or_default().push(item);
         }
     }
     for (key, fact) in facts {
         let marker = fact.marker().unwrap_or_default();
-        let found =
-            index.get(&(fact.thread_id.as_str(), fact.kind, fact.channel, marker)).map_or(&[][..], Vec::as_slice);
+        let found = index
+            .get(&(fact.thread_id.as_str(), fact.role, fact.kind, fact.channel, marker))
+            .map_or(&[][..], Vec::as_slice);
         if found.len() < fact.copies {
             problems.push(format!("{key}: {} conversation items instead of at least {}", found.len(), fact.copies));
         }
@@ -265,7 +267,7 @@ pub fn check(facts: &BTreeMap<String, ItemFact>, trace: &RolloutTrace, problems:
             let body_ok = parts.len() == fact.parts.len() && fact.parts.iter().zip(parts).all(|(a, b)| same_part(a, b));
             let producer_ok = fact.producer.as_ref().is_none_or(|p| item.produced_by.first() == Some(p));
             let deduplicated = item.produced_by.iter().collect::<HashSet<_>>().len() == item.produced_by.len();
-            if item.role != fact.role || item.call_id != fact.call_id || !body_ok || !producer_ok || !deduplicated {
+            if item.call_id != fact.call_id || !body_ok || !producer_ok || !deduplicated {
                 problems.push(format!("{}: item {item:?} is wrong for {fact:?}", item.item_id));
             }
         }
