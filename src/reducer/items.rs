@@ -10,9 +10,8 @@ const PREFIX: &str = "conversation_item:";
 
 #[derive(Debug, Default)]
 pub(super) struct Items {
-    /// Slot `n - 1` holds item `n`.
-    slots: Vec<Option<ConversationItem>>,
-    len: usize,
+    /// Item `n` at `n - 1`: ids are made by `next_item_id` and each is stored as it is made.
+    items: Vec<ConversationItem>,
 }
 
 fn slot(item_id: &str) -> Option<usize> {
@@ -22,37 +21,26 @@ fn slot(item_id: &str) -> Option<usize> {
 
 impl Items {
     pub(super) fn insert(&mut self, item: ConversationItem) {
-        let Some(at) = slot(&item.item_id) else { unreachable!("item ids are made by next_item_id: {}", item.item_id) };
-        if self.slots.len() <= at {
-            self.slots.resize_with(at + 1, || None);
-        }
-        if self.slots[at].replace(item).is_none() {
-            self.len += 1;
-        }
+        assert_eq!(slot(&item.item_id), Some(self.items.len()), "conversation items are stored in id order");
+        self.items.push(item);
     }
 
+    /// The stored id is compared too: `conversation_item:01` names no item.
     pub(super) fn get(&self, item_id: &str) -> Option<&ConversationItem> {
-        // The stored id is compared too: `conversation_item:01` names no item.
-        match self.slots.get(slot(item_id)?)? {
-            Some(item) if item.item_id == item_id => Some(item),
-            _ => None,
-        }
+        self.items.get(slot(item_id)?).filter(|item| item.item_id == item_id)
     }
 
     pub(super) fn get_mut(&mut self, item_id: &str) -> Option<&mut ConversationItem> {
-        match self.slots.get_mut(slot(item_id)?)? {
-            Some(item) if item.item_id == item_id => Some(item),
-            _ => None,
-        }
+        self.items.get_mut(slot(item_id)?).filter(|item| item.item_id == item_id)
     }
 
     pub(super) fn len(&self) -> usize {
-        self.len
+        self.items.len()
     }
 
     /// The map `state.json` is written from, ordered by id as text.
     pub(super) fn into_map(self) -> BTreeMap<String, ConversationItem> {
-        self.slots.into_iter().flatten().map(|item| (item.item_id.clone(), item)).collect()
+        self.items.into_iter().map(|item| (item.item_id.clone(), item)).collect()
     }
 }
 
