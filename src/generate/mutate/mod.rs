@@ -143,7 +143,7 @@ pub enum MutationKind {
     RequestNonArrayInput,
     /// The first response payload loses its `output_items`.
     ResponseWithoutOutputItems,
-    /// The first request gets a reasoning item that is broken in one of five ways.
+    /// The first request gets a reasoning item that is broken in one of six ways.
     BrokenReasoningItem,
     /// The first request gets an `agent_message` with no content.
     EmptyAgentMessage,

@@ -28,8 +28,8 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         MutationKind::BrokenReasoningItem => {
             let (index, request) = first_request(events)?;
             let payload = request.raw_payload_id.clone();
-            // Which of the five ways varies with the stream, so that runs reach all of them.
-            let (item, error) = match events.len() % 5 {
+            // Which of the six ways varies with the stream, so that runs reach all of them.
+            let (item, error) = match events.len() % 6 {
                 0 => (
                     json!({"type": "reasoning", "content": "not an array"}),
                     ErrorKind::ReasoningNonArray { payload, key: "content" },
@@ -46,7 +46,12 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
                     json!({"type": "reasoning", "summary": [], "encrypted_content": 7}),
                     ErrorKind::ReasoningNonStringEncrypted(payload),
                 ),
-                _ => (json!({"type": "reasoning", "summary": [], "content": null}), ErrorKind::ReasoningEmpty(payload)),
+                4 => (json!({"type": "reasoning", "summary": [], "content": null}), ErrorKind::ReasoningEmpty(payload)),
+                // A null `content` reads as none, a null `summary` does not.
+                _ => (
+                    json!({"type": "reasoning", "summary": null, "content": [{"type": "text", "text": "?"}]}),
+                    ErrorKind::ReasoningNonArray { payload, key: "summary" },
+                ),
             };
             append_to_request(emitted, index, request, item, error)
         }
