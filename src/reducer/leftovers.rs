@@ -100,3 +100,37 @@ impl Replay<'_> {
         Leftovers { unmaterialized_code_cells, undelivered_edges, unconsumed_compaction_replacements }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftovers_are_empty_only_when_every_queue_is() {
+        assert!(Leftovers::default().is_empty());
+        let cell = UnmaterializedCodeCell {
+            code_cell_id: "code_cell:c".into(),
+            thread_id: "t".into(),
+            runtime_cell_id: "r".into(),
+            model_visible_call_id: "c".into(),
+            start_seq: 1,
+            waiting_lifecycle_events: Vec::new(),
+        };
+        let edge = UndeliveredEdge {
+            edge_id: "e".into(),
+            kind: InteractionEdgeKind::SpawnAgent,
+            source: TraceAnchor::Thread { thread_id: "t".into() },
+            target_thread_id: "u".into(),
+            reason: UndeliveredReason::ChildThreadNeverStarted,
+        };
+        let replacement = UnconsumedReplacement { thread_id: "t".into(), replacement_item_ids: Vec::new() };
+        let only = [
+            Leftovers { unmaterialized_code_cells: vec![cell], ..Leftovers::default() },
+            Leftovers { undelivered_edges: vec![edge], ..Leftovers::default() },
+            Leftovers { unconsumed_compaction_replacements: vec![replacement], ..Leftovers::default() },
+        ];
+        for leftovers in only {
+            assert!(!leftovers.is_empty(), "{leftovers:?}");
+        }
+    }
+}
