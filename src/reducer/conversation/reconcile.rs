@@ -299,6 +299,16 @@ mod tests {
         item.stored("conversation_item:1".to_owned(), "t", None, 0, Vec::new())
     }
 
+    /// The bench's entry point stores each item of a growing conversation once.
+    #[test]
+    fn growing_full_requests_store_each_item_once() {
+        let manifest = crate::bundle::Manifest::new("trace", "rollout", "thread", 0);
+        let bundle = crate::bundle::Bundle::in_memory(manifest, Vec::new(), Default::default());
+        let text = |t: &str| item(Kind::Message, vec![Part::Text { text: t.to_owned() }]);
+        let requests = [vec![text("a")], vec![text("a"), text("b")], vec![text("b"), text("a"), text("c")]];
+        assert_eq!(reconcile_full_requests(&bundle, &requests).expect("full requests reconcile"), 3);
+    }
+
     /// Items that match must hash alike, or a search would miss them.
     #[test]
     fn matching_items_hash_alike() {
