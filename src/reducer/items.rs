@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use crate::model::ConversationItem;
 
-const PREFIX: &str = "conversation_item:";
+/// How every conversation item id starts; `next_item_id` makes them, `slot` reads them back.
+pub(super) const PREFIX: &str = "conversation_item:";
 
 #[derive(Debug, Default)]
 pub(super) struct Items {

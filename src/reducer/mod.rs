@@ -320,7 +320,7 @@ impl Replay<'_> {
 
     /// The next `conversation_item:<n>`, from the counter all threads share.
     fn next_item_id(&mut self) -> String {
-        let item_id = format!("conversation_item:{}", self.next_item);
+        let item_id = format!("{}{}", items::PREFIX, self.next_item);
         self.next_item += 1;
         item_id
     }
