@@ -7,7 +7,7 @@
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-use super::{Bundle, EventRecord, RawPayloadRef};
+use super::{probe, Bundle, EventRecord, RawPayloadRef};
 use crate::error::Error;
 
 /// Events handed over in batches: one channel message per event cost more than a small event's
@@ -35,18 +35,23 @@ impl Bundle {
         let Some(log) = &self.log else {
             return self.each_event(|record| handle(record, Vec::new()));
         };
-        std::thread::scope(|scope| {
+        // The read-ahead thread's reads are timed into this thread's probe, when it is on.
+        let probed = probe::Shared::when_on();
+        let read_ahead = |payload: &RawPayloadRef| probed.time(&payload.path, || read(payload));
+        let walked = std::thread::scope(|scope| {
             let (batches, received) = sync_channel::<Batch<T>>(IN_FLIGHT);
             let spawned = std::thread::Builder::new()
                 .name("read-ahead".to_owned())
-                .spawn_scoped(scope, || read_log(self, &read, batches));
+                .spawn_scoped(scope, || read_log(self, &read_ahead, batches));
             if spawned.is_err() {
                 // No second thread to be had: the same walk, on this one.
                 return self.each_event(|record| handle(record, read_all(record, &read)));
             }
             let stop = hand_over(received, &mut handle)?;
             Ok(stop.map(|stop| stop.with_file(log.path())))
-        })
+        });
+        probed.merge();
+        walked
     }
 }
 

@@ -10,6 +10,7 @@ mod event;
 mod log;
 mod manifest;
 mod payload_ref;
+pub mod probe;
 mod read;
 mod write;
 
@@ -105,8 +106,13 @@ impl Bundle {
         }
     }
 
-    /// A payload parsed as JSON (`open payload` / `parse payload` errors as upstream).
+    /// A payload parsed as JSON (`open payload` / `parse payload` errors as upstream); timed when
+    /// this thread's [`probe`] is on.
     pub fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
+        probe::timed(&payload.path, || self.parse_payload(payload))
+    }
+
+    fn parse_payload(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
         let read;
         let bytes = match &self.payloads {
             // Parsed where they lie: the suite replays each in-memory bundle several times.

@@ -15,7 +15,6 @@ mod items;
 mod leftovers;
 mod planted;
 #[doc(hidden)]
-pub mod probe;
 mod terminal;
 mod thread;
 mod timing;
@@ -89,13 +88,11 @@ impl ReplayOptions {
 /// Replay a bundle under `options.revision`.
 pub fn replay_with(bundle: &Bundle, options: &ReplayOptions) -> Result<Replayed, Error> {
     let mut replay = Replay::new(bundle, options);
-    let probed = probe::Shared::when_on();
-    let read = |payload: &RawPayloadRef| probed.time(&payload.path, || bundle.payload_json(payload));
+    let read = |payload: &RawPayloadRef| bundle.payload_json(payload);
     let stop = bundle.each_event_read_ahead(read, |record, ahead| {
         *replay.ahead.get_mut() = ahead;
         replay.event(record.line, &record.event).map_err(|e| e.at_event(record.line, record.event.seq))
     })?;
-    probed.merge();
     if let Some(stop) = &stop {
         return Err(timing::stop_as_read_by(stop, options.revision));
     }
@@ -309,7 +306,7 @@ impl Replay<'_> {
             return ahead.swap_remove(at).1;
         }
         drop(ahead);
-        probe::timed(&payload.path, || self.bundle.payload_json(payload))
+        self.bundle.payload_json(payload)
     }
 
     /// A thread's snapshot, taken out rather than copied: a request replaces it afterwards, a

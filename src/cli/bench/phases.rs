@@ -5,8 +5,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::BenchError;
+use crate::bundle::probe;
 use crate::bundle::{Bundle, RawTraceEvent};
-use crate::reducer::{probe, replay_with, ReplayOptions};
+use crate::reducer::{replay_with, ReplayOptions};
 
 /// The fastest disk run of one size, split into phases. Replay reads the log and the payloads
 /// on its read-ahead thread while it reduces, so those two phases overlap `replay`.

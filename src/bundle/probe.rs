@@ -1,6 +1,7 @@
-//! Timing of payload reads for `bench`, off unless a bench turns it on for its thread: payload
-//! reads happen inside replay (most on its read-ahead thread), so their phase can only be timed
-//! from here. Read-ahead time overlaps the reduction; the bench reports it as such.
+//! Timing of payload reads for `bench`, off unless a bench turns it on for its thread: replay
+//! reads payloads through [`Bundle::payload_json`](super::Bundle::payload_json), most of them on
+//! its read-ahead thread, so their phase can only be timed here. Read-ahead time overlaps the
+//! reduction; the bench reports it as such.
 
 use std::cell::RefCell;
 use std::sync::{Mutex, PoisonError};
