@@ -179,10 +179,11 @@ impl FailedCase {
 /// How many mutations of each case the rejection property tries.
 const MUTATIONS_PER_CASE: usize = 6;
 
-/// Check one case: the stream properties, then some mutations of it. `read_back` as in
-/// [`properties::check_stream`].
+/// Check one case: the stream properties, then some mutations of it, reduced under `revision`
+/// (the one `emitted` was written in). `read_back` as in [`properties::check_stream`].
 pub fn check_case(
     reducer: &dyn Reducer,
+    revision: &Revision,
     emitted: &Emitted,
     order: &[usize],
     pick: &prop::sample::Index,
@@ -196,7 +197,7 @@ pub fn check_case(
     let first = if kinds.is_empty() { 0 } else { pick.index(kinds.len()) };
     for offset in 0..kinds.len().min(MUTATIONS_PER_CASE) {
         if let Some(mutated) = apply(emitted, kinds[(first + offset) % kinds.len()]) {
-            properties::check_rejection(reducer, &mutated).map_err(|violation| {
+            properties::check_rejection(reducer, &mutated, revision).map_err(|violation| {
                 let expected_error = Some(mutated.expected_error.clone());
                 let bundle = mutated.bundle.clone();
                 Box::new(FailedCase { violation, bundle, expected_error, causal: None, facts: None })
@@ -259,7 +260,7 @@ fn run_shard(
             coverage.borrow_mut().record(&paths(&emitted, &order));
         }
         let read_back = reads_back(case.replace(case.get() + 1), config.read_back_every, *shrinking.borrow());
-        check_case(reducer, &emitted, &order, &pick, read_back).map_err(|failed| {
+        check_case(reducer, config.revision, &emitted, &order, &pick, read_back).map_err(|failed| {
             *shrinking.borrow_mut() = true;
             TestCaseError::fail(failed.violation.to_string())
         })
@@ -284,7 +285,7 @@ fn report_failure(reducer: &dyn Reducer, config: &SuiteConfig, failure: TestErro
     };
     let emitted = emit_as(&scenario, config.revision);
     let order = emitted.reordered(&choices);
-    let failed = match check_case(reducer, &emitted, &order, &pick, true) {
+    let failed = match check_case(reducer, config.revision, &emitted, &order, &pick, true) {
         Err(failed) => failed,
         // A reducer that fails only sometimes is a determinism failure in itself.
         Ok(()) => FailedCase::stream(

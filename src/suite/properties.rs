@@ -12,6 +12,7 @@ use crate::generate::facts::ExpectedFacts;
 use crate::generate::mutate::Mutated;
 use crate::generate::order_dependence::{beyond_bounds, is_late_end_record, masked};
 use crate::reducer::Replayed;
+use crate::revision::{Revision, ALL};
 use crate::rules::graph;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -184,8 +185,9 @@ fn undrained(facts: &ExpectedFacts, replayed: &Replayed) -> Vec<String> {
     problems
 }
 
-/// Rejection: a mutated stream fails with exactly the upstream error its mutation declares.
-pub fn check_rejection(reducer: &dyn Reducer, mutated: &Mutated) -> Result<(), Violation> {
+/// Rejection: a mutated stream fails with exactly the upstream error its mutation declares, in
+/// the words of the `revision` it is reduced under.
+pub fn check_rejection(reducer: &dyn Reducer, mutated: &Mutated, revision: &Revision) -> Result<(), Violation> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reducer.reduce(&mutated.bundle)));
     match outcome {
         Err(_) => Err(violation(Property::Rejection, format!("{:?}: the reducer panicked", mutated.kind))),
@@ -193,7 +195,18 @@ pub fn check_rejection(reducer: &dyn Reducer, mutated: &Mutated) -> Result<(), V
             Property::Rejection,
             format!("{:?}: accepted; expected `{}` at seq {:?}", mutated.kind, mutated.expected_error, mutated.seq),
         )),
-        Ok(Err(e)) if e.message() == mutated.expected_error && e.seq == mutated.seq => Ok(()),
+        Ok(Err(e)) if e.message() == mutated.expected_error && e.seq == mutated.seq => {
+            match later_variants(e.detail.as_deref().unwrap_or_default(), revision) {
+                None => Ok(()),
+                Some(variant) => Err(violation(
+                    Property::Rejection,
+                    format!(
+                        "{:?}: the reader under {} expected `{variant}`, a later revision's event",
+                        mutated.kind, revision.name
+                    ),
+                )),
+            }
+        }
         Ok(Err(e)) => Err(violation(
             Property::Rejection,
             format!(
@@ -206,4 +219,13 @@ pub fn check_rejection(reducer: &dyn Reducer, mutated: &Mutated) -> Result<(), V
             ),
         )),
     }
+}
+
+/// An event type of a later revision named in a reader's list of expected variants: a reader of
+/// `revision` knows only its own events, so listing a later one misstates what it reads.
+fn later_variants(detail: &str, revision: &Revision) -> Option<&'static str> {
+    let (_, expected) = detail.split_once("expected one of")?;
+    ALL.iter()
+        .flat_map(|later| later.new_event_types.iter().copied())
+        .find(|event| !revision.knows_event(event) && expected.contains(&format!("`{event}`")))
 }
