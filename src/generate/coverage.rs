@@ -55,10 +55,17 @@ pub enum Path {
     WriteStdinFromRuntime,
     /// An inference with no terminal event, closed by its turn's end.
     InferenceClosedByTurn,
+    /// The rollout stopped after a code cell started (and sent a lifecycle event) but before
+    /// the response carrying its `custom_tool_call` item was recorded.
+    CellNeverMaterialized,
+    /// The rollout stopped with a followup_task past its runtime begin only.
+    FollowupLeftRunning,
+    /// The rollout stopped with a close_agent past its runtime begin only.
+    CloseLeftRunning,
 }
 
 impl Path {
-    pub const ALL: [Path; 22] = [
+    pub const ALL: [Path; 25] = [
         Path::CellQueuedBeforeSource,
         Path::LifecycleQueued,
         Path::NestedToolWhileQueued,
@@ -81,6 +88,9 @@ impl Path {
         Path::UserMessageRepeated,
         Path::WriteStdinFromRuntime,
         Path::InferenceClosedByTurn,
+        Path::CellNeverMaterialized,
+        Path::FollowupLeftRunning,
+        Path::CloseLeftRunning,
     ];
 }
 
@@ -109,6 +119,9 @@ impl fmt::Display for Path {
             Path::UserMessageRepeated => "user message repeated",
             Path::WriteStdinFromRuntime => "write_stdin from runtime events",
             Path::InferenceClosedByTurn => "inference closed by its turn",
+            Path::CellNeverMaterialized => "cell never materialized",
+            Path::FollowupLeftRunning => "followup left running",
+            Path::CloseLeftRunning => "close left running",
         };
         f.write_str(name)
     }
@@ -177,6 +190,11 @@ pub fn paths(emitted: &Emitted, order: &[usize]) -> Vec<Path> {
     let stdin_from_runtime = |tool: &ToolFact| tool.kind == ToolCallKind::WriteStdin && tool.invocation.is_none();
     add(Path::WriteStdinFromRuntime, facts.tools.values().any(stdin_from_runtime));
     add(Path::InferenceClosedByTurn, inference_closed_by_turn(emitted));
+    add(Path::CellNeverMaterialized, facts.unmaterialized_cells.values().any(|cell| !cell.waiting.is_empty()));
+    let left_running =
+        |kind: ToolCallKind| facts.running_tools.iter().any(|id| facts.tools.get(id).is_some_and(|t| t.kind == kind));
+    add(Path::FollowupLeftRunning, left_running(ToolCallKind::AssignAgentTask));
+    add(Path::CloseLeftRunning, left_running(ToolCallKind::CloseAgent));
     found.sort();
     found
 }

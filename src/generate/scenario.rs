@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 
-use crate::bundle::{ExecutionStatus, RolloutStatus};
+use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus, RolloutStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scenario {
@@ -16,7 +16,7 @@ pub struct Scenario {
     /// (null, string or empty content, other part types, non-JSON arguments, array outputs, ...).
     pub context_items: bool,
     pub turns: Vec<TurnPlan>,
-    /// `None` leaves the rollout running (no thread or rollout end).
+    /// `None` leaves the rollout running (no thread or rollout end); so does a stop step.
     pub end: Option<RolloutStatus>,
 }
 
@@ -43,6 +43,25 @@ pub enum Step {
         v2: bool,
         then: Exchange,
     },
+    /// The rollout stops here with work still open (the process is killed, the user quits):
+    /// nothing after it is written, no turn, thread or rollout end. Only ever the last step.
+    Stop(OpenWork),
+}
+
+/// What is still open when the rollout stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenWork {
+    /// The code-mode runtime started a cell (and perhaps sent its initial response and end)
+    /// while the response whose `exec` item asks for it still streamed: that response, so the
+    /// cell's `custom_tool_call` item, is never recorded.
+    UnrecordedCell {
+        initial: Option<CodeCellRuntimeStatus>,
+        /// Only after an initial response.
+        end: Option<CodeCellRuntimeStatus>,
+    },
+    /// A followup_task (assign_agent_task) or close_agent whose runtime begin is the last of
+    /// it recorded: no runtime end, no tool end.
+    AgentTool { close: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +84,9 @@ pub enum Outcome {
     Cancelled {
         partial: bool,
     },
+    /// The rollout stops while the response streams: no terminal event is ever written. Only a
+    /// stop step asks for it.
+    Stopped,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,6 +297,26 @@ fn turn(size: Size) -> impl Strategy<Value = TurnPlan> {
     (prop::collection::vec(step(size), 1..=size.steps), turn_end()).prop_map(|(steps, end)| TurnPlan { steps, end })
 }
 
+fn open_work() -> impl Strategy<Value = OpenWork> {
+    use CodeCellRuntimeStatus as Status;
+    let initial = prop_oneof![
+        1 => Just(None),
+        2 => Just(Some(Status::Yielded)),
+        1 => Just(Some(Status::Completed)),
+        1 => Just(Some(Status::Failed)),
+    ];
+    let end = prop_oneof![
+        2 => Just(None),
+        1 => Just(Some(Status::Completed)),
+        1 => Just(Some(Status::Failed)),
+        1 => Just(Some(Status::Terminated)),
+    ];
+    prop_oneof![
+        (initial, end).prop_map(|(initial, end)| OpenWork::UnrecordedCell { initial, end: initial.and(end) }),
+        any::<bool>().prop_map(|close| OpenWork::AgentTool { close }),
+    ]
+}
+
 /// A logical rollout of at most `size`.
 pub fn scenario(size: Size) -> impl Strategy<Value = Scenario> {
     let forked = prop_oneof![
@@ -289,7 +331,14 @@ pub fn scenario(size: Size) -> impl Strategy<Value = Scenario> {
         1 => Just(None),
     ];
     let context = prop_oneof![3 => Just(false), 1 => Just(true)];
-    // Drawn last, so the other draws of a seed stay as they were before it existed.
-    (forked, prop::collection::vec(turn(size), 1..=size.turns), end, context)
-        .prop_map(|(forked_history, turns, end, context_items)| Scenario { forked_history, context_items, turns, end })
+    let stop = prop_oneof![3 => Just(None), 1 => open_work().prop_map(Some)];
+    // Drawn last, so the other draws of a seed stay as they were before they existed.
+    (forked, prop::collection::vec(turn(size), 1..=size.turns), end, context, stop).prop_map(
+        |(forked_history, mut turns, end, context_items, stop)| {
+            if let (Some(work), Some(last)) = (stop, turns.last_mut()) {
+                last.steps.push(Step::Stop(work));
+            }
+            Scenario { forked_history, context_items, turns, end }
+        },
+    )
 }

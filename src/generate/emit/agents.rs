@@ -134,7 +134,7 @@ impl Emitter {
     }
 
     /// The latest child of `thread` that started and is not closed.
-    fn live_child(&self, thread: &str) -> Option<usize> {
+    pub(super) fn live_child(&self, thread: &str) -> Option<usize> {
         self.children.iter().rposition(|child| child.started && !child.closed && child.parent_thread == thread)
     }
 
@@ -334,14 +334,24 @@ impl Emitter {
                     vec![Runtime::Begin(begin), Runtime::End(end)]
                 };
                 let spec = self.agent_spec(&call, kind, runtime);
-                let (start, runtime_events, end) = self.direct_tool(thread, turn, spec, after_request);
+                let stopped = std::mem::take(&mut self.stop_agent_tool);
+                let (start, first_runtime, end) = match stopped {
+                    true => {
+                        let (start, begin) = self.begin_only(thread, turn, spec, after_request);
+                        (start, begin, None)
+                    }
+                    false => {
+                        let (start, runtime_events, end) = self.direct_tool(thread, turn, spec, after_request);
+                        (start, runtime_events[0], Some(end))
+                    }
+                };
                 let edge_id = format!("edge:tool:{call_id}");
                 if !started {
                     self.facts.undelivered.insert(edge_id, UndeliveredReason::TargetThreadNeverStarted);
                     return;
                 }
                 // The first runtime event creates the edge; a late end may be lost (listed dependence).
-                let carries = self.payload_ids_of(&[start, runtime_events[0], end]);
+                let carries = self.payload_ids_of(&[&[start, first_runtime][..], end.as_slice()].concat());
                 self.facts.edges.insert(
                     edge_id,
                     EdgeFact {
@@ -349,8 +359,9 @@ impl Emitter {
                         source: SourceFact::ToolCall(call_id.clone()),
                         target: TargetFact::ItemOf(child_thread.clone()),
                         carries,
-                        // An activity edge is made at the end; a begin's edge may lose a late end.
-                        ends: (*via_activity).then_some(true),
+                        // An activity edge is made at the end; a begin's edge may lose a late end,
+                        // and keeps none when the rollout stopped before it.
+                        ends: if stopped { Some(false) } else { (*via_activity).then_some(true) },
                     },
                 );
                 let (inputs, _) = self.delivery(&self.agent_path_of(thread), &child_path, &text, false);
@@ -383,6 +394,20 @@ impl Emitter {
                         .map(|e| (e, HbRule::Close)),
                 );
                 let spec = self.agent_spec(&call, ToolCallKind::CloseAgent, runtime);
+                if std::mem::take(&mut self.stop_agent_tool) {
+                    // The close edge is made at its begin (§D.9.2), and never ends: nor does the child.
+                    let (start, begin) = self.begin_only(thread, turn, spec, preds);
+                    let carries = self.payload_ids_of(&[start, begin]);
+                    let fact = EdgeFact {
+                        kind: InteractionEdgeKind::CloseAgent,
+                        source: SourceFact::ToolCall(call_id.clone()),
+                        target: TargetFact::Thread(child_thread.clone()),
+                        carries,
+                        ends: Some(false),
+                    };
+                    self.facts.edges.insert(format!("edge:tool:{call_id}"), fact);
+                    return;
+                }
                 let (start, runtime_events, end) = self.direct_tool(thread, turn, spec, preds);
                 let close_end = *runtime_events.last().expect("a close has a runtime end");
                 let carries = self.payload_ids_of(&[&[start][..], &runtime_events, &[end]].concat());
@@ -401,6 +426,25 @@ impl Emitter {
                 self.spine(&child_thread, false, payload, Tag::Plain, vec![(close_end, HbRule::Close)]);
             }
         }
+    }
+
+    /// A tool's start and runtime begin, the last of it the rollout writes before it stops.
+    /// Returns (start, runtime begin).
+    fn begin_only(&mut self, thread: &str, turn: &str, spec: ToolSpec, preds: Vec<(usize, HbRule)>) -> (usize, usize) {
+        let start = self.tool_start(thread, turn, &spec, preds);
+        let tool_call_id = spec.tool_call_id.clone();
+        let body = match spec.runtime.into_iter().next() {
+            Some(Runtime::Begin(body)) => body,
+            _ => unreachable!("an agent tool left running has a runtime begin"),
+        };
+        let runtime_payload = self.payload(RawPayloadKind::ToolRuntimeEvent, &body);
+        if let Some(fact) = self.facts.tools.get_mut(&tool_call_id) {
+            fact.runtime.push(runtime_payload.raw_payload_id.clone());
+        }
+        self.facts.running_tools.insert(tool_call_id.clone());
+        let payload = RawPayload::ToolCallRuntimeStarted { tool_call_id, runtime_payload };
+        let begin = self.push(Some(thread), Some(turn), payload, Tag::Plain, vec![(start, HbRule::ToolLifecycle)]);
+        (start, begin)
     }
 
     /// The child's result, observed after its turn; `Delivered` shows it in the parent's next

@@ -7,7 +7,7 @@ use super::{Emitter, HbRule, Tag};
 use crate::bundle::{
     CodeCellRuntimeStatus as Status, ExecutionStatus, RawPayload, RawPayloadKind, RawToolCallRequester, ToolCallKind,
 };
-use crate::generate::facts::CellFact;
+use crate::generate::facts::{CellFact, UnmaterializedCellFact};
 use crate::generate::scenario::{CellFinal, CodeCellPlan};
 
 /// The end of a yielded cell that outlives its turn, written after the turn ends.
@@ -234,6 +234,70 @@ impl Emitter {
                 Tag::CellLifecycle(cell_id),
                 preds,
             );
+        }
+    }
+
+    /// A cell the runtime started while the response asking for it still streamed, with the
+    /// initial response and end it sent before the stop. Its events come after every other
+    /// event, so their seqs are the same in every legal order.
+    pub(super) fn unrecorded_cell(&mut self, thread: &str, initial: Option<Status>, end: Option<Status>) {
+        let call_id = format!("call-{}", self.next("call"));
+        let state = self.state(thread);
+        state.next_runtime_cell += 1;
+        let runtime_cell_id = state.next_runtime_cell.to_string();
+        let turn = state.current_turn.clone().expect("a turn is running");
+        let cell_id = format!("code_cell:{call_id}");
+        self.cell_ids.insert((thread.to_owned(), runtime_cell_id.clone()), cell_id.clone());
+        let start = RawPayload::CodeCellStarted {
+            runtime_cell_id: runtime_cell_id.clone(),
+            model_visible_call_id: call_id.clone(),
+            source_js: cell_source(&call_id),
+        };
+        let preds = self.all_events_before();
+        let mut last = self.push(Some(thread), Some(&turn), start, Tag::CellStart(cell_id.clone()), preds);
+        let mut waiting = Vec::new();
+        for (status, is_end) in [initial.map(|s| (s, false)), end.map(|s| (s, true))].into_iter().flatten() {
+            let preds = vec![(last, HbRule::CellLifecycle)];
+            let tag = Tag::CellLifecycle(cell_id.clone());
+            last = self.cell_event(thread, &turn, &runtime_cell_id, (status, is_end), tag, preds);
+            waiting.push((0, if is_end { "end" } else { "initial_response" }.to_owned(), status));
+        }
+        let fact = UnmaterializedCellFact {
+            thread_id: thread.to_owned(),
+            runtime_cell_id,
+            model_visible_call_id: call_id,
+            start_seq: 0,
+            waiting,
+        };
+        self.facts.unmaterialized_cells.insert(cell_id, fact);
+    }
+
+    /// The seqs of unrecorded cells' events, once no event is dropped any more: a seq is the
+    /// event's position, the same in every legal order for these last events.
+    pub(super) fn place_unrecorded_cells(&mut self) {
+        let events = &self.events;
+        for fact in self.facts.unmaterialized_cells.values_mut() {
+            let seq_of = |wanted: &dyn Fn(&RawPayload) -> bool| {
+                let position = events
+                    .iter()
+                    .position(|e| e.thread_id.as_deref() == Some(fact.thread_id.as_str()) && wanted(&e.payload));
+                position.map_or(0, |p| p as u64 + 1)
+            };
+            let call = fact.model_visible_call_id.clone();
+            let runtime = fact.runtime_cell_id.clone();
+            fact.start_seq = seq_of(
+                &|payload| matches!(payload, RawPayload::CodeCellStarted { model_visible_call_id, .. } if *model_visible_call_id == call),
+            );
+            for (seq, event, _) in &mut fact.waiting {
+                let is_end = event == "end";
+                *seq = seq_of(&|payload| match payload {
+                    RawPayload::CodeCellEnded { runtime_cell_id, .. } => is_end && *runtime_cell_id == runtime,
+                    RawPayload::CodeCellInitialResponse { runtime_cell_id, .. } => {
+                        !is_end && *runtime_cell_id == runtime
+                    }
+                    _ => false,
+                });
+            }
         }
     }
 }

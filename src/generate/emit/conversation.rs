@@ -108,6 +108,10 @@ impl Emitter {
                     self.compaction(thread, *v2);
                     self.exchange(thread, then);
                 }
+                Step::Stop(work) => {
+                    self.stop(thread, work);
+                    return;
+                }
             }
         }
         if let Some(status) = plan.end {
@@ -198,9 +202,19 @@ impl Emitter {
             tag,
             waits,
         );
-        let stream = self.inference_stream(thread, &turn_id, &inference_id, started, call_id_base, &plan.outcome);
+        // A stopped response streamed as a completing one does, up to the stop.
+        let streamed_as = if plan.outcome == Outcome::Stopped { &Outcome::Completed } else { &plan.outcome };
+        let stream = self.inference_stream(thread, &turn_id, &inference_id, started, call_id_base, streamed_as);
         if let Some(delta) = stream.first_delta {
             self.first_deltas.insert(started, delta);
+        }
+        if plan.outcome == Outcome::Stopped {
+            // No terminal event: the call runs on, its response never recorded.
+            self.completion_server_times(&inference_id, call_id_base, stream, false, &format!("resp-{call_id_base}"));
+            fact.status = ExecutionStatus::Running;
+            self.facts.inference_calls.insert(inference_id, fact);
+            self.state(thread).last_response_id = None;
+            return None;
         }
 
         let mut items: Vec<ResponseItem> = Vec::new();
@@ -274,6 +288,7 @@ impl Emitter {
                     response_payload,
                 }
             }
+            Outcome::Stopped => unreachable!("a stopped exchange returned above"),
             Outcome::Failed { partial } | Outcome::Cancelled { partial } => {
                 self.completion_server_times(&inference_id, call_id_base, stream, false, &response_id);
                 let partial_response_payload = partial.then(|| {

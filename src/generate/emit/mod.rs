@@ -231,6 +231,10 @@ struct Emitter {
     timing: bool,
     /// `inference_started` event → its first delta, which the response's tools follow.
     first_deltas: HashMap<usize, usize>,
+    /// The rollout stopped: nothing more is written.
+    stopped: bool,
+    /// The next followup_task or close_agent stops after its runtime begin.
+    stop_agent_tool: bool,
 }
 
 impl Emitter {
@@ -338,6 +342,8 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
         session_last: HashMap::new(),
         timing: revision.timing,
         first_deltas: HashMap::new(),
+        stopped: false,
+        stop_agent_tool: false,
     };
     emitter.push(
         None,
@@ -369,10 +375,11 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
     emitter.flush_deferred_cell_ends(ROOT_THREAD_ID);
     emitter.settle_notifications();
     emitter.settle_cell_outputs();
-    if let Some(status) = scenario.end {
+    if let Some(status) = scenario.end.filter(|_| !emitter.stopped) {
         emitter.end_rollout(status);
     }
     emitter.leave_inferences_to_turn_end();
+    emitter.place_unrecorded_cells();
     let Emitter { events, happens_before, payloads, facts, .. } = emitter;
     Emitted { manifest, events, happens_before, payloads, facts }
 }

@@ -1,8 +1,11 @@
-//! Inferences a turn end closes: a producer whose turn ends while an attempt still streams writes
-//! no terminal event for it, and the turn end closes the call (spec §D.2, `codex_turn_ended` 5).
+//! Work left running. Inferences a turn end closes: a producer whose turn ends while an attempt
+//! still streams writes no terminal event for it, and the turn end closes the call (spec §D.2,
+//! `codex_turn_ended` 5). And rollouts that stop mid-work (the process is killed, the user
+//! quits): nothing after the stop is written.
 
 use super::{Emitter, HbRule};
 use crate::bundle::{ExecutionStatus, RawPayload};
+use crate::generate::scenario::{Call, ChildFate, ChildPlan, Exchange, OpenWork, Outcome, ResultPlan};
 
 /// How a turn end closes a call still running; `None` leaves it running.
 fn closed_by_turn(status: ExecutionStatus) -> Option<ExecutionStatus> {
@@ -15,6 +18,47 @@ fn closed_by_turn(status: ExecutionStatus) -> Option<ExecutionStatus> {
 }
 
 impl Emitter {
+    /// The rollout stops in `thread`'s running turn with `work` open: its turn, threads and the
+    /// rollout never end.
+    pub(super) fn stop(&mut self, thread: &str, work: &OpenWork) {
+        // Cells that outlived an earlier turn ended before the stop.
+        self.flush_deferred_cell_ends(thread);
+        let exchange = |calls: Vec<Call>, outcome: Outcome| Exchange {
+            incremental: false,
+            user_message: true,
+            reasoning: false,
+            assistant_message: false,
+            calls,
+            outcome,
+        };
+        match work {
+            OpenWork::UnrecordedCell { initial, end } => {
+                self.exchange(thread, &exchange(Vec::new(), Outcome::Stopped));
+                self.unrecorded_cell(thread, *initial, *end);
+            }
+            OpenWork::AgentTool { close } => {
+                let mut calls = Vec::new();
+                if self.live_child(thread).is_none() {
+                    let child = ChildPlan {
+                        fate: ChildFate::ReceivesTask,
+                        via_activity: false,
+                        assistant_reply: true,
+                        calls: Vec::new(),
+                        result: ResultPlan::None,
+                    };
+                    calls.push(Call::Spawn(child));
+                }
+                calls.push(match close {
+                    true => Call::Close { via_activity: false },
+                    false => Call::Message { followup: true, via_activity: false },
+                });
+                self.stop_agent_tool = true;
+                self.exchange(thread, &exchange(calls, Outcome::Completed));
+            }
+        }
+        self.stopped = true;
+    }
+
     /// Every other failure or cancellation with no partial response (so no output and no
     /// tools), when the next event of its thread's spine is its turn's end, is dropped: the call
     /// is left to that turn end.

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
 use crate::model::{CodeCell, ConversationItemKind, ProducerRef, RolloutTrace};
+use crate::reducer::Leftovers;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellFact {
@@ -98,5 +99,50 @@ fn cell_details(id: &str, cell: &CodeCell, fact: &CellFact, trace: &RolloutTrace
         && outputs_ok;
     if !ok {
         problems.push(format!("{id}: cell {cell:?} instead of {fact:?}"));
+    }
+}
+
+/// A cell whose start stays queued to the end: its `custom_tool_call` item never reached the
+/// trace, so it has no `code_cells` entry and the leftovers list it (spec §D.3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmaterializedCellFact {
+    pub thread_id: String,
+    pub runtime_cell_id: String,
+    pub model_visible_call_id: String,
+    /// Seqs are known in any legal order: the cell's events are the stream's last.
+    pub start_seq: u64,
+    /// Its initial response and end that waited on it, by seq: `(seq, event, status)`.
+    pub waiting: Vec<(u64, String, CodeCellRuntimeStatus)>,
+}
+
+/// The leftovers list exactly the predicted unmaterialized cells, in code cell id order.
+pub fn check_unmaterialized(
+    facts: &std::collections::BTreeMap<String, UnmaterializedCellFact>,
+    leftovers: &Leftovers,
+    problems: &mut Vec<String>,
+) {
+    let got: Vec<(&str, UnmaterializedCellFact)> = leftovers
+        .unmaterialized_code_cells
+        .iter()
+        .map(|cell| {
+            let waiting = cell
+                .waiting_lifecycle_events
+                .iter()
+                .map(|event| (event.seq, event.event.to_owned(), event.status))
+                .collect();
+            let fact = UnmaterializedCellFact {
+                thread_id: cell.thread_id.clone(),
+                runtime_cell_id: cell.runtime_cell_id.clone(),
+                model_visible_call_id: cell.model_visible_call_id.clone(),
+                start_seq: cell.start_seq,
+                waiting,
+            };
+            (cell.code_cell_id.as_str(), fact)
+        })
+        .collect();
+    let expected: Vec<(&str, UnmaterializedCellFact)> =
+        facts.iter().map(|(id, fact)| (id.as_str(), fact.clone())).collect();
+    if got != expected {
+        problems.push(format!("unmaterialized code cells: expected {expected:?}, leftovers say {got:?}"));
     }
 }

@@ -1,7 +1,7 @@
 //! What a correct reduction of a scenario must contain, stated by the emitter as it writes the
 //! events, and the check of those facts against a reduced graph.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -12,12 +12,13 @@ mod items;
 mod tools;
 
 pub use calls::{InferenceFact, ThreadFact, TurnFact};
-pub use cells::CellFact;
+pub use cells::{CellFact, UnmaterializedCellFact};
 pub use edges::{EdgeFact, SourceFact, TargetFact};
 pub use items::{ItemFact, ItemPaths};
 pub use tools::{TerminalFact, ToolFact};
 
 use crate::bundle::ExecutionStatus;
+use crate::generate::order_dependence::is_late_end_record;
 use crate::model::{ConversationItemKind, ConversationPart, RolloutTrace};
 use crate::reducer::{Leftovers, UndeliveredReason};
 
@@ -73,6 +74,12 @@ pub struct ExpectedFacts {
     /// Agent results observed twice while pending.
     #[serde(default)]
     pub results_merged_while_pending: usize,
+    /// `code_cell_id → fact` of cells the rollout stopped before their source item was recorded.
+    #[serde(default)]
+    pub unmaterialized_cells: BTreeMap<String, UnmaterializedCellFact>,
+    /// Tools the rollout stopped while they ran (their runtime begin the last of them written).
+    #[serde(default)]
+    pub running_tools: BTreeSet<String>,
 }
 
 /// What a call's `timing` and `response_id` must show under the inference-timing revision, in
@@ -213,10 +220,12 @@ impl ExpectedFacts {
                     .push(format!("{id}: expected undelivered ({reason:?}), leftovers say {:?}", undelivered.get(id)));
             }
         }
+        cells::check_unmaterialized(&self.unmaterialized_cells, leftovers, &mut problems);
+        self.check_leftovers_empty(trace, leftovers, &mut problems);
         self.check_timing(trace, &mut problems);
         same_ids("tool calls", trace.tool_calls.keys(), self.tools.keys(), &mut problems);
         for (id, fact) in &self.tools {
-            fact.check(id, trace, &mut problems);
+            fact.check(id, trace, self.running_tools.contains(id), &mut problems);
         }
         same_ids("inference calls", trace.inference_calls.keys(), self.inference_calls.keys(), &mut problems);
         for (id, fact) in &self.inference_calls {
@@ -230,6 +239,19 @@ impl ExpectedFacts {
             fact.check(id, trace, &mut problems);
         }
         problems
+    }
+
+    /// Leftovers are empty exactly when the scenario leaves nothing queued, apart from the late
+    /// interaction ends upstream's order may leave behind (a listed order dependence).
+    fn check_leftovers_empty(&self, trace: &RolloutTrace, leftovers: &Leftovers, problems: &mut Vec<String>) {
+        let predicted = !self.undelivered.is_empty() || !self.unmaterialized_cells.is_empty();
+        let late_ends = leftovers.undelivered_edges.iter().any(|edge| is_late_end_record(edge, trace));
+        if predicted && leftovers.is_empty() {
+            problems.push("leftovers are empty, but the scenario leaves work queued".to_owned());
+        }
+        if !predicted && !late_ends && !leftovers.is_empty() {
+            problems.push(format!("leftovers are not empty, but the scenario leaves nothing queued: {leftovers:?}"));
+        }
     }
 
     /// Each call's `timing` and `response_id` against its fact; no `timing` at all without facts.

@@ -67,8 +67,9 @@ impl TerminalFact {
 }
 
 impl ToolFact {
-    /// Every disagreement between this fact and the reduced tool call `id`.
-    pub fn check(&self, id: &str, trace: &RolloutTrace, problems: &mut Vec<String>) {
+    /// Every disagreement between this fact and the reduced tool call `id`; `running`: the
+    /// rollout stopped with it still running (no end, status running).
+    pub fn check(&self, id: &str, trace: &RolloutTrace, running: bool, problems: &mut Vec<String>) {
         let Some(tool) = trace.tool_calls.get(id) else {
             problems.push(format!("{id}: tool call missing"));
             return;
@@ -88,8 +89,12 @@ impl ToolFact {
         expect("runtime payloads", tool.raw_runtime_payload_ids == self.runtime);
         expect("result payload", tool.raw_result_payload_id == self.result);
         let execution = &tool.execution;
-        let ended = execution.ended_at_unix_ms.is_some() && execution.ended_seq.is_some();
-        expect("execution", ended && execution.status == ExecutionStatus::Completed);
+        let (ended_at, ended_seq) = (execution.ended_at_unix_ms.is_some(), execution.ended_seq.is_some());
+        let execution_ok = match running {
+            true => !ended_at && !ended_seq && execution.status == ExecutionStatus::Running,
+            false => ended_at && ended_seq && execution.status == ExecutionStatus::Completed,
+        };
+        expect("execution", execution_ok);
         expect("terminal operation", self.terminal_holds(id, tool, trace));
         expect("model-visible items", self.items_hold(tool, trace));
     }
