@@ -129,7 +129,9 @@ fn planted_broken_reasoning_merge_is_caught() {
 #[test]
 fn planted_missing_summary_cut_is_caught() {
     let bugs = PlantedBugs { no_summary_cut: true, ..PlantedBugs::default() };
-    assert_eq!(caught_by("no summary cut", bugs), Property::ModelAgreement);
+    // Either sees it: a summary's facts, or the mutation whose cut falls inside a character.
+    let caught = caught_by("no summary cut", bugs);
+    assert!(matches!(caught, Property::ModelAgreement | Property::Rejection), "caught by {caught:?}");
 }
 
 #[test]
