@@ -10,6 +10,7 @@ mod event;
 mod log;
 mod manifest;
 mod payload_ref;
+#[doc(hidden)]
 pub mod probe;
 mod read;
 mod write;

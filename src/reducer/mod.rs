@@ -14,7 +14,6 @@ mod inference;
 mod items;
 mod leftovers;
 mod planted;
-#[doc(hidden)]
 mod terminal;
 mod thread;
 mod timing;
