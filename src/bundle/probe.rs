@@ -104,6 +104,12 @@ mod tests {
         held.write_dir(dir.path()).unwrap();
 
         super::start();
+        replay(&held).unwrap();
+        let in_memory = super::take().expect("started");
+        assert!(!in_memory.paths.is_empty(), "an in-memory replay reads on this thread");
+        assert!(in_memory.time > std::time::Duration::ZERO);
+
+        super::start();
         replay(&Bundle::open_dir(dir.path()).unwrap()).unwrap();
         replay(&held).unwrap();
         let probed = super::take().expect("started");
