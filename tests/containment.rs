@@ -53,7 +53,7 @@ fn hostile_tree(root: &Path) {
 fn opened(root: &Path, args: &[&std::ffi::OsStr]) -> (i32, Vec<PathBuf>) {
     let log = root.join("strace.log");
     let status = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=open,openat,openat2", "-o"])
+        .args(["-f", "-qq", "-y", "-e", "trace=open,openat,openat2", "-o"])
         .arg(&log)
         .arg(env!("CARGO_BIN_EXE_rollout-conformance"))
         .args(args)
@@ -63,12 +63,24 @@ fn opened(root: &Path, args: &[&std::ffi::OsStr]) -> (i32, Vec<PathBuf>) {
         .unwrap();
     let text = std::fs::read_to_string(&log).unwrap();
     std::fs::remove_file(&log).unwrap();
-    let paths = text
-        .lines()
-        .filter_map(|line| line.split_once("\"").and_then(|(_, rest)| rest.split_once('"')).map(|(path, _)| path))
-        .map(PathBuf::from)
-        .collect();
+    let paths = text.lines().filter_map(opened_path).collect();
     (status.code().unwrap_or(-1), paths)
+}
+
+/// The path one logged open names. A name opened from a directory's descriptor (`-y` shows it as
+/// `3</dir>`) is joined to that directory, so a relative name stands for where it was opened.
+fn opened_path(line: &str) -> Option<PathBuf> {
+    let (call, rest) = line.split_once('(')?;
+    let (_, name) = rest.split_once('"')?;
+    let (name, _) = name.split_once('"')?;
+    let dir = call.ends_with("openat").then(|| rest.split_once(", ")).flatten().and_then(|(fd, _)| {
+        let (_, dir) = fd.split_once('<')?;
+        dir.strip_suffix('>')
+    });
+    Some(match dir {
+        Some(dir) => Path::new(dir).join(name),
+        None => PathBuf::from(name),
+    })
 }
 
 #[test]

@@ -7,7 +7,8 @@
 
 use std::fs::Metadata;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+
+use super::seen::SeenDirs;
 
 /// Why a bundle-relative path does not name a file inside the bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,26 +44,6 @@ pub fn resolve_inside(root: &Path, relative: &Path) -> Result<Option<PathBuf>, O
 /// As [`resolve_inside`], keeping the metadata seen on the way.
 pub fn locate(root: &Path, relative: &Path) -> Result<Option<Inside>, Outside> {
     locate_in(root, relative, None)
-}
-
-/// Directories under one root already `lstat`ed as real directories (no symlink), so that the
-/// thousands of files of `payloads/` cost one `lstat` each, not one per component. A directory
-/// swapped for a symlink afterwards is not seen, as with any check made before an open.
-#[derive(Debug, Default)]
-pub struct SeenDirs(Mutex<Vec<PathBuf>>);
-
-impl SeenDirs {
-    fn has(&self, dir: &Path) -> bool {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).iter().any(|seen| seen == dir)
-    }
-
-    fn add(&self, dir: &Path) {
-        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        // A bundle has one payload directory; a hostile one with many gains nothing from a cache.
-        if seen.len() < 8 {
-            seen.push(dir.to_path_buf());
-        }
-    }
 }
 
 /// As [`locate`], skipping the `lstat` of directories in `seen` and adding those it checks.

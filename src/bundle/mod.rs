@@ -13,16 +13,18 @@ mod payload_ref;
 #[doc(hidden)]
 pub mod probe;
 mod read;
+mod seen;
 mod write;
 
 pub use ahead::AheadOf;
-pub use contain::{bundle_root, locate, locate_seen, resolve_inside, Inside, Outside, SeenDirs};
+pub use contain::{bundle_root, locate, locate_seen, resolve_inside, Inside, Outside};
 pub use log::{
     line_event, log_lines, parse_event_log, parse_event_log_bounded, parse_line, EventStream, LineError, LogLine,
 };
 pub use read::{
     open_top_level, payload_file, read_log_file, read_regular, read_top_level, tree_size, LogBounds, ReadError,
 };
+pub use seen::SeenDirs;
 
 pub use event::*;
 pub use manifest::*;

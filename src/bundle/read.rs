@@ -11,8 +11,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::contain::{bundle_root, locate_seen, resolve_inside, Outside, SeenDirs};
+use super::contain::{bundle_root, locate_seen, resolve_inside, Outside};
 use super::log::{parse_event_log_bounded, LogFile};
+use super::seen::{Found, SeenDirs};
 use super::{Bundle, Manifest, PayloadStore, RawPayloadRef, MANIFEST_FILE_NAME, RAW_EVENT_LOG_FILE_NAME};
 use crate::error::{Error, ErrorKind};
 
@@ -176,16 +177,45 @@ fn read_regular_known(path: &Path, known: Option<Metadata>, max_bytes: Option<u6
         return Err(ReadError::TooLarge);
     }
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    // Sized from the metadata already held; through `take`, as `File::read_to_end` (and so
-    // `fs::read`) would ask for the metadata again.
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    let limit = max_bytes.map_or(u64::MAX, |max| max + 1);
-    file.take(limit).read_to_end(&mut bytes).map_err(ReadError::Io)?;
-    if max_bytes.is_some_and(|max| bytes.len() as u64 > max) {
+    read_opened(file, metadata.len(), max_bytes)
+}
+
+/// The bytes of an opened regular file whose length was `len` when it was checked, refused past
+/// `max_bytes`. A file still of that length costs one `read`: asked for one byte more, a read that
+/// stops at `len` is at the end. One that grew or shrank since is read to its end, the bound
+/// holding throughout.
+fn read_opened(file: File, len: u64, max_bytes: Option<u64>) -> Result<Vec<u8>, ReadError> {
+    let limit = max_bytes.map_or(u64::MAX, |max| max.saturating_add(1));
+    let mut file = file.take(limit);
+    // A length is only what the metadata said: a sparse or lying file grows the buffer as it reads.
+    let mut bytes = vec![0; len.saturating_add(1).min(limit).min(FIRST_READ_MOST) as usize];
+    let mut filled = 0;
+    loop {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Io(e)),
+        }
+        if filled as u64 == len && filled < bytes.len() {
+            break;
+        }
+        if filled == bytes.len() {
+            if filled as u64 >= limit {
+                break;
+            }
+            bytes.resize((filled.saturating_mul(2) as u64).min(limit) as usize, 0);
+        }
+    }
+    bytes.truncate(filled);
+    if max_bytes.is_some_and(|max| filled as u64 > max) {
         return Err(ReadError::TooLarge);
     }
     Ok(bytes)
 }
+
+/// The most a first read asks for: past it the buffer grows with what arrives.
+const FIRST_READ_MOST: u64 = 64 << 20;
 
 /// Read `trace.jsonl` as [`read_regular`] does, also ending the read inside the first line longer
 /// than `max_line_bytes`: the bytes kept end with more than that many of it, so the line is still
@@ -244,9 +274,37 @@ pub fn payload_file(
             .with_file(&payload.path)
             .with_detail(detail)
     };
+    let not_regular = || {
+        Error::new(ErrorKind::PayloadNotRegular(payload.raw_payload_id.clone()))
+            .with_file(&payload.path)
+            .with_detail(ReadError::NotRegular)
+    };
+    let too_large = || {
+        Error::new(ErrorKind::PayloadTooLarge {
+            id: payload.raw_payload_id.clone(),
+            max: max_bytes.unwrap_or_default(),
+        })
+        .with_file(&payload.path)
+    };
+    let missing = || open_error(format!("no payload file at {}", root.join(&payload.path).display()));
+    let read = |read: Result<Vec<u8>, ReadError>| {
+        read.map_err(|e| match e {
+            ReadError::NotRegular => not_regular(),
+            ReadError::TooLarge => too_large(),
+            e => open_error(e.to_string()),
+        })
+    };
+    match seen.open(root, Path::new(&payload.path), max_bytes) {
+        Some(Ok(Found::File(file, len))) => return read(read_opened(file, len, max_bytes)),
+        Some(Ok(Found::NotRegular)) => return Err(not_regular()),
+        Some(Ok(Found::TooLarge)) => return Err(too_large()),
+        Some(Ok(Found::Missing)) => return Err(missing()),
+        Some(Err(e)) => return Err(open_error(e.to_string())),
+        None => {}
+    }
     let target = match locate_seen(root, Path::new(&payload.path), seen) {
         Ok(Some(target)) => target,
-        Ok(None) => return Err(open_error(format!("no payload file at {}", root.join(&payload.path).display()))),
+        Ok(None) => return Err(missing()),
         Err(Outside::Parent | Outside::Absolute) => {
             return Err(outside("payload path must stay inside the bundle (no `..`, no absolute path)"))
         }
@@ -256,17 +314,7 @@ pub fn payload_file(
                 .with_detail("payload path resolves outside the bundle (symlink)"))
         }
     };
-    read_regular_known(&target.path, target.metadata, max_bytes).map_err(|e| match e {
-        ReadError::NotRegular => Error::new(ErrorKind::PayloadNotRegular(payload.raw_payload_id.clone()))
-            .with_file(&payload.path)
-            .with_detail(e),
-        ReadError::TooLarge => Error::new(ErrorKind::PayloadTooLarge {
-            id: payload.raw_payload_id.clone(),
-            max: max_bytes.unwrap_or_default(),
-        })
-        .with_file(&payload.path),
-        e => open_error(e.to_string()),
-    })
+    read(read_regular_known(&target.path, target.metadata, max_bytes))
 }
 
 /// Read `name`, a file at the top of the bundle whose canonical path is `root`: refused unopened
@@ -319,4 +367,33 @@ pub fn tree_size(dir: &Path) -> u64 {
         }
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{read_opened, ReadError};
+
+    fn read(text: &str, len: u64, max: Option<u64>) -> Result<Vec<u8>, ReadError> {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        std::io::Seek::rewind(&mut file).unwrap();
+        read_opened(file, len, max)
+    }
+
+    #[test]
+    fn a_file_is_read_whole_whatever_length_was_checked() {
+        let text = "x".repeat(10_000);
+        for len in [0, 1, 9_999, 10_000, 10_001, 50_000] {
+            assert_eq!(read(&text, len, None).unwrap(), text.as_bytes(), "checked length {len}");
+        }
+        assert_eq!(read("", 0, Some(0)).unwrap(), b"");
+    }
+
+    #[test]
+    fn the_bound_holds_for_a_file_that_grew_past_its_checked_length() {
+        let text = "x".repeat(10_000);
+        assert!(matches!(read(&text, 10, Some(100)), Err(ReadError::TooLarge)));
+        assert!(matches!(read(&text, 10, Some(9_999)), Err(ReadError::TooLarge)));
+        assert_eq!(read(&text, 10, Some(10_000)).unwrap().len(), 10_000);
+    }
 }
