@@ -3,7 +3,9 @@
 //! The bundle directory is resolved once (`bundle_root`). A path is first checked by its
 //! components alone (no `..`, no absolute path); then each component is `lstat`ed under the root.
 //! Only a component that is a symlink costs a full resolution, so a plain payload file costs one
-//! `lstat` per component instead of a `readlink` per component of the whole absolute path.
+//! `lstat` per component instead of a `readlink` per component of the whole absolute path. A
+//! payload reader first asks [`SeenDirs::open`], which needs no walk at all once its directory is
+//! held.
 
 use std::fs::Metadata;
 use std::path::{Component, Path, PathBuf};
