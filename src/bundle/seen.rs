@@ -130,6 +130,11 @@ mod tests {
         assert_eq!(open(&seen, &root, "payloads/1.json", None).as_deref(), Some("file of 7, Some(7)"));
         assert_eq!(open(&seen, &root, "payloads/9.json", None).as_deref(), Some("Missing"));
         assert_eq!(open(&seen, &root, "payloads/1.json", Some(6)).as_deref(), Some("TooLarge"));
+        assert_eq!(
+            open(&seen, &root, "payloads/1.json", Some(7)).as_deref(),
+            Some("file of 7, Some(7)"),
+            "at the bound"
+        );
     }
 
     #[test]
