@@ -18,11 +18,11 @@ pub fn canonical_form(trace: &RolloutTrace) -> Value {
     let mut renames: HashMap<String, String> = HashMap::default();
     for thread in trace.threads.values() {
         for (position, item_id) in thread.conversation_item_ids.iter().enumerate() {
-            renames.insert(item_id.clone(), format!("item:{}:{position}", thread.thread_id));
+            renames.insert(item_id.to_string(), format!("item:{}:{position}", thread.thread_id));
         }
     }
     for operation in trace.terminal_operations.values() {
-        renames.insert(operation.operation_id.clone(), format!("operation:{}", operation.tool_call_id));
+        renames.insert(operation.operation_id.to_string(), format!("operation:{}", operation.tool_call_id));
     }
     let value = serde_json::to_value(trace).expect("the reduced model always serializes");
     canonicalize(value, &renames, false)

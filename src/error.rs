@@ -4,6 +4,8 @@
 //! data here and nowhere else. `Error` adds where it happened (file, line, seq) and the cause.
 
 use std::fmt;
+
+use compact_str::CompactString;
 use std::path::PathBuf;
 
 /// The top-level message of a failed replay. Variants marked "ours" have no upstream twin.
@@ -12,239 +14,254 @@ pub enum ErrorKind {
     // --- bundle / parsing ---
     /// Upstream prints only the OS error when `manifest.json` cannot be opened.
     #[error("{0}")]
-    ManifestOpen(String),
+    ManifestOpen(CompactString),
     #[error("read {0}")]
-    ManifestParse(String),
+    ManifestParse(CompactString),
     #[error("open trace event log {0}")]
-    TraceOpen(String),
+    TraceOpen(CompactString),
     #[error("read trace event line {0}")]
     TraceLineRead(usize),
     #[error("parse trace event line {0}")]
     TraceLineParse(usize),
     #[error("open payload {0}")]
-    PayloadOpen(String),
+    PayloadOpen(CompactString),
     #[error("parse payload {0}")]
-    PayloadParse(String),
+    PayloadParse(CompactString),
     #[error("raw trace event has no reducer implementation")]
     OtherEvent,
     /// Ours: upstream panics (aborts the process) when the 240-byte summary cut splits a character.
     #[error("JSON summary of payload {0} would be cut inside a multi-byte UTF-8 character at byte 240; upstream aborts here (panic)")]
-    SummaryCutInsideCharacter(String),
+    SummaryCutInsideCharacter(CompactString),
     /// A serde message printed without context, as upstream does for typed runtime payloads.
     #[error("{0}")]
-    Serde(String),
+    Serde(CompactString),
 
     // --- threads / turns ---
     #[error("duplicate thread start for {0}")]
-    DuplicateThreadStart(String),
+    DuplicateThreadStart(CompactString),
     #[error("parse thread metadata {0}")]
-    ThreadMetadataParse(String),
+    ThreadMetadataParse(CompactString),
     #[error("trace event referenced unknown thread {0}")]
-    UnknownThread(String),
+    UnknownThread(CompactString),
     #[error("duplicate codex turn start for {0}")]
-    DuplicateTurnStart(String),
+    DuplicateTurnStart(CompactString),
     #[error("codex turn end for {turn} used thread {thread}, but the turn belongs to {owner}")]
-    TurnEndWrongThread { turn: String, thread: String, owner: String },
+    TurnEndWrongThread { turn: CompactString, thread: CompactString, owner: CompactString },
     #[error("codex turn end referenced unknown turn {0}")]
-    TurnEndUnknownTurn(String),
+    TurnEndUnknownTurn(CompactString),
 
     // --- inference / conversation ---
     #[error("duplicate inference start for {0}")]
-    DuplicateInferenceStart(String),
+    DuplicateInferenceStart(CompactString),
     #[error("inference start {call} referenced unknown codex turn {turn}")]
-    InferenceUnknownTurn { call: String, turn: String },
+    InferenceUnknownTurn { call: CompactString, turn: CompactString },
     #[error("inference start {call} used thread {thread}, but codex turn {turn} belongs to {owner}")]
-    InferenceWrongThread { call: String, thread: String, turn: String, owner: String },
+    InferenceWrongThread { call: CompactString, thread: CompactString, turn: CompactString, owner: CompactString },
     #[error("inference request payload {0} did not contain input")]
-    RequestMissingInput(String),
+    RequestMissingInput(CompactString),
     #[error("inference request payload {0} had non-array input")]
-    RequestNonArrayInput(String),
+    RequestNonArrayInput(CompactString),
     #[error("incremental inference request {call} referenced unknown previous_response_id {response}")]
-    UnknownPreviousResponse { call: String, response: String },
+    UnknownPreviousResponse { call: CompactString, response: CompactString },
     #[error("model conversation mismatch while reducing turn {turn} for thread {thread} at item index {index}: existing item {item} does not match the current model payload item")]
-    ConversationMismatch { turn: String, thread: String, index: usize, item: String },
+    ConversationMismatch { turn: CompactString, thread: CompactString, index: usize, item: CompactString },
     #[error("model-visible call id {0} was reused with different content")]
-    CallIdReused(String),
+    CallIdReused(CompactString),
     #[error("model item in payload {0} did not contain a string type")]
-    ItemWithoutType(String),
+    ItemWithoutType(CompactString),
     #[error("unsupported model item type {item_type} in payload {payload}")]
-    UnsupportedItemType { item_type: String, payload: String },
+    UnsupportedItemType { item_type: CompactString, payload: CompactString },
     #[error("message item in payload {0} did not contain a string role")]
-    MessageWithoutRole(String),
+    MessageWithoutRole(CompactString),
     #[error("unsupported message role {role} in payload {payload}")]
-    UnsupportedRole { role: String, payload: String },
+    UnsupportedRole { role: CompactString, payload: CompactString },
     #[error("failed to parse agent_message item in payload {0}")]
-    AgentMessageParse(String),
+    AgentMessageParse(CompactString),
     #[error("agent_message item in payload {0} contained no content")]
-    AgentMessageEmpty(String),
+    AgentMessageEmpty(CompactString),
     #[error("reasoning item in payload {payload} had non-array {key}")]
-    ReasoningNonArray { payload: String, key: &'static str },
+    ReasoningNonArray { payload: CompactString, key: &'static str },
     #[error("reasoning item in payload {payload} had {key} entry without string type")]
-    ReasoningEntryWithoutType { payload: String, key: &'static str },
+    ReasoningEntryWithoutType { payload: CompactString, key: &'static str },
     #[error("reasoning item in payload {payload} had unsupported content type {entry_type}")]
-    ReasoningUnsupportedContent { payload: String, entry_type: String },
+    ReasoningUnsupportedContent { payload: CompactString, entry_type: CompactString },
     #[error("reasoning item in payload {payload} had unsupported summary type {entry_type}")]
-    ReasoningUnsupportedSummary { payload: String, entry_type: String },
+    ReasoningUnsupportedSummary { payload: CompactString, entry_type: CompactString },
     #[error("reasoning item in payload {payload} had {key} entry without string text")]
-    ReasoningEntryWithoutText { payload: String, key: &'static str },
+    ReasoningEntryWithoutText { payload: CompactString, key: &'static str },
     #[error("reasoning item in payload {0} had non-string encrypted_content")]
-    ReasoningNonStringEncrypted(String),
+    ReasoningNonStringEncrypted(CompactString),
     #[error("reasoning item in payload {0} contained no content, summary, or encrypted_content")]
-    ReasoningEmpty(String),
+    ReasoningEmpty(CompactString),
     #[error("compaction item in payload {0} did not contain string encrypted_content")]
-    CompactionItemWithoutEncrypted(String),
+    CompactionItemWithoutEncrypted(CompactString),
     #[error("inference completion referenced unknown call {0}")]
-    CompletionUnknownCall(String),
+    CompletionUnknownCall(CompactString),
     #[error("inference response payload {0} did not contain output_items")]
-    ResponseWithoutOutputItems(String),
+    ResponseWithoutOutputItems(CompactString),
     /// Inference-timing revision (addendum §5.1).
     #[error("response creation referenced unknown inference call {0}")]
-    ResponseCreatedUnknownCall(String),
+    ResponseCreatedUnknownCall(CompactString),
     /// Inference-timing revision (addendum §5.1).
     #[error("first delta referenced unknown inference call {0}")]
-    FirstDeltaUnknownCall(String),
+    FirstDeltaUnknownCall(CompactString),
 
     // --- compaction ---
     #[error("duplicate compaction request start for {0}")]
-    DuplicateCompactionRequest(String),
+    DuplicateCompactionRequest(CompactString),
     #[error("compaction request {request} referenced unknown codex turn {turn}")]
-    CompactionRequestUnknownTurn { request: String, turn: String },
+    CompactionRequestUnknownTurn { request: CompactString, turn: CompactString },
     #[error("compaction request {request} used thread {thread}, but codex turn {turn} belongs to {owner}")]
-    CompactionRequestWrongThread { request: String, thread: String, turn: String, owner: String },
+    CompactionRequestWrongThread {
+        request: CompactString,
+        thread: CompactString,
+        turn: CompactString,
+        owner: CompactString,
+    },
     #[error("compaction request completion referenced unknown request {0}")]
-    CompactionCompletionUnknownRequest(String),
+    CompactionCompletionUnknownRequest(CompactString),
     #[error("compaction request {request} completion used compaction {completion}, but start used {start}")]
-    CompactionIdMismatch { request: String, completion: String, start: String },
+    CompactionIdMismatch { request: CompactString, completion: CompactString, start: CompactString },
     #[error("compaction installed event {0} did not include a thread id")]
-    CompactionInstallWithoutThread(String),
+    CompactionInstallWithoutThread(CompactString),
     #[error("compaction installed event {0} did not include a codex turn id")]
-    CompactionInstallWithoutTurn(String),
+    CompactionInstallWithoutTurn(CompactString),
     #[error("duplicate compaction install for {0}")]
-    DuplicateCompactionInstall(String),
+    DuplicateCompactionInstall(CompactString),
     #[error("compaction install {compaction} referenced unknown codex turn {turn}")]
-    CompactionInstallUnknownTurn { compaction: String, turn: String },
+    CompactionInstallUnknownTurn { compaction: CompactString, turn: CompactString },
     #[error("compaction install {compaction} used thread {thread}, but codex turn {turn} belongs to {owner}")]
-    CompactionInstallWrongThread { compaction: String, thread: String, turn: String, owner: String },
+    CompactionInstallWrongThread {
+        compaction: CompactString,
+        thread: CompactString,
+        turn: CompactString,
+        owner: CompactString,
+    },
     #[error("compaction checkpoint payload {payload} did not contain array {key}")]
-    CheckpointWithoutArray { payload: String, key: &'static str },
+    CheckpointWithoutArray { payload: CompactString, key: &'static str },
 
     // --- code cells ---
     #[error("{event} {runtime_cell} did not include a thread id")]
-    CodeCellWithoutThread { event: &'static str, runtime_cell: String },
+    CodeCellWithoutThread { event: &'static str, runtime_cell: CompactString },
     #[error("{event} {runtime_cell} referenced unknown Codex turn {turn}")]
-    CodeCellUnknownEnvelopeTurn { event: &'static str, runtime_cell: String, turn: String },
+    CodeCellUnknownEnvelopeTurn { event: &'static str, runtime_cell: CompactString, turn: CompactString },
     #[error("runtime code cell {runtime_cell} in thread {thread} mapped to both {first} and {second}")]
-    RuntimeCellRemapped { runtime_cell: String, thread: String, first: String, second: String },
+    RuntimeCellRemapped {
+        runtime_cell: CompactString,
+        thread: CompactString,
+        first: CompactString,
+        second: CompactString,
+    },
     #[error("duplicate code cell start for {0}")]
-    DuplicateCodeCellStart(String),
+    DuplicateCodeCellStart(CompactString),
     #[error("code cell start {0} did not include a Codex turn id")]
-    CodeCellStartWithoutTurn(String),
+    CodeCellStartWithoutTurn(CompactString),
     #[error("code cell start referenced unknown thread {0}")]
-    CodeCellStartUnknownThread(String),
+    CodeCellStartUnknownThread(CompactString),
     #[error("code cell start referenced unknown Codex turn {0}")]
-    CodeCellStartUnknownTurn(String),
+    CodeCellStartUnknownTurn(CompactString),
     #[error("code cell start used thread {thread}, but Codex turn {turn} belongs to {owner}")]
-    CodeCellStartWrongThread { thread: String, turn: String, owner: String },
+    CodeCellStartWrongThread { thread: CompactString, turn: CompactString, owner: CompactString },
     #[error("{event} referenced unknown runtime cell {runtime_cell} in thread {thread}")]
-    UnknownRuntimeCell { event: &'static str, runtime_cell: String, thread: String },
+    UnknownRuntimeCell { event: &'static str, runtime_cell: CompactString, thread: CompactString },
     #[error("code cell {code_cell} referenced model-visible call {call}, but no custom tool call item was observed")]
-    CodeCellWithoutSourceItem { code_cell: String, call: String },
+    CodeCellWithoutSourceItem { code_cell: CompactString, call: CompactString },
     #[error("{event} referenced unknown cell {code_cell}")]
-    CodeCellUnknownCell { event: &'static str, code_cell: String },
+    CodeCellUnknownCell { event: &'static str, code_cell: CompactString },
 
     // --- tools / terminals / MCP ---
     #[error("duplicate tool call start for {0}")]
-    DuplicateToolCallStart(String),
+    DuplicateToolCallStart(CompactString),
     #[error("duplicate tool call for model-visible call id {0}")]
-    DuplicateModelVisibleCall(String),
+    DuplicateModelVisibleCall(CompactString),
     #[error("multiple tool calls matched model-visible call id {0}")]
-    MultipleToolCallsMatched(String),
+    MultipleToolCallsMatched(CompactString),
     #[error("tool call start did not include thread or Codex turn context")]
     ToolStartWithoutContext,
     #[error("tool call start referenced unknown Codex turn {0}")]
-    ToolStartUnknownTurn(String),
+    ToolStartUnknownTurn(CompactString),
     #[error("tool call start referenced unknown thread {0}")]
-    ToolStartUnknownThread(String),
+    ToolStartUnknownThread(CompactString),
     #[error("tool call start used thread {thread}, but Codex turn {turn} belongs to {owner}")]
-    ToolStartWrongThread { thread: String, turn: String, owner: String },
+    ToolStartWrongThread { thread: CompactString, turn: CompactString, owner: CompactString },
     #[error("code-mode nested tool referenced unknown runtime cell {runtime_cell} in thread {thread}")]
-    NestedToolUnknownRuntimeCell { runtime_cell: String, thread: String },
+    NestedToolUnknownRuntimeCell { runtime_cell: CompactString, thread: CompactString },
     #[error("wait tool request payload {0} did not contain function arguments")]
-    WaitWithoutArguments(String),
+    WaitWithoutArguments(CompactString),
     #[error("wait tool request payload {0} had invalid JSON arguments")]
-    WaitInvalidArguments(String),
+    WaitInvalidArguments(CompactString),
     #[error("wait tool request payload {0} did not contain cell_id")]
-    WaitWithoutCellId(String),
+    WaitWithoutCellId(CompactString),
     #[error("parse terminal invocation payload {0} as dispatch payload")]
-    TerminalInvocationParse(String),
+    TerminalInvocationParse(CompactString),
     #[error("MCP correlation referenced unknown tool call {0}")]
-    McpUnknownToolCall(String),
+    McpUnknownToolCall(CompactString),
     #[error("duplicate MCP correlation for tool call {0}")]
-    DuplicateMcpCorrelation(String),
+    DuplicateMcpCorrelation(CompactString),
     #[error("tool runtime start referenced unknown call {0}")]
-    RuntimeStartUnknownCall(String),
+    RuntimeStartUnknownCall(CompactString),
     #[error("tool runtime end referenced unknown call {0}")]
-    RuntimeEndUnknownCall(String),
+    RuntimeEndUnknownCall(CompactString),
     #[error("tool runtime start would create a second terminal operation for {0}")]
-    SecondTerminalOperation(String),
+    SecondTerminalOperation(CompactString),
     #[error("parse terminal runtime start payload {0}")]
-    TerminalRuntimeStartParse(String),
+    TerminalRuntimeStartParse(CompactString),
     #[error("parse exec terminal response {0}")]
-    ExecResponseParse(String),
+    ExecResponseParse(CompactString),
     #[error(
         "parse write_stdin terminal response {payload} as protocol payload ({protocol_error}) or dispatch payload"
     )]
-    WriteStdinResponseParse { payload: String, protocol_error: String },
+    WriteStdinResponseParse { payload: CompactString, protocol_error: CompactString },
     #[error("terminal operation {operation} changed process id from {from} to {to}")]
-    ProcessIdChanged { operation: String, from: String, to: String },
+    ProcessIdChanged { operation: CompactString, from: CompactString, to: CompactString },
     #[error("terminal session {terminal} belongs to thread {owner}, not {thread}")]
-    TerminalSessionWrongThread { terminal: String, owner: String, thread: String },
+    TerminalSessionWrongThread { terminal: CompactString, owner: CompactString, thread: CompactString },
     #[error("tool call end referenced unknown call {0}")]
-    ToolEndUnknownCall(String),
+    ToolEndUnknownCall(CompactString),
     #[error("terminal end referenced unknown operation {0}")]
-    TerminalEndUnknownOperation(String),
+    TerminalEndUnknownOperation(CompactString),
 
     // --- agents ---
     #[error("sub-agent activity {activity} does not match tool call kind {kind}")]
-    ActivityKindMismatch { activity: &'static str, kind: String },
+    ActivityKindMismatch { activity: &'static str, kind: CompactString },
     #[error("agent activity tool call {0} missing invocation payload")]
-    ActivityMissingInvocation(String),
+    ActivityMissingInvocation(CompactString),
     #[error("agent activity tool call {tool} referenced missing invocation payload {payload}")]
-    ActivityUnregisteredInvocation { tool: String, payload: String },
+    ActivityUnregisteredInvocation { tool: CompactString, payload: CompactString },
     #[error("agent activity tool call {0} missing function arguments")]
-    ActivityMissingArguments(String),
+    ActivityMissingArguments(CompactString),
     #[error("parse agent activity tool call {0} arguments")]
-    ActivityArgumentsParse(String),
+    ActivityArgumentsParse(CompactString),
     #[error("agent edge referenced unknown thread {0}")]
-    AgentEdgeUnknownThread(String),
+    AgentEdgeUnknownThread(CompactString),
     #[error("agent edge referenced unknown tool call {0}")]
-    AgentEdgeUnknownToolCall(String),
+    AgentEdgeUnknownToolCall(CompactString),
     #[error("pending interaction edge {0} was observed with conflicting delivery data")]
-    PendingEdgeConflict(String),
+    PendingEdgeConflict(CompactString),
     #[error("interaction edge {0} was observed with conflicting endpoints")]
-    EdgeEndpointConflict(String),
+    EdgeEndpointConflict(CompactString),
     #[error("non-spawn interaction edge {0} carried a spawn fallback target")]
-    NonSpawnFallback(String),
+    NonSpawnFallback(CompactString),
 
     // --- ours: reading a bundle safely ---
     /// Ours: upstream would read the file wherever the path points; we refuse to leave the bundle.
     #[error("open payload {0}")]
-    PayloadOutsideBundle(String),
+    PayloadOutsideBundle(CompactString),
     /// Ours: as [`ErrorKind::PayloadOutsideBundle`], through a symlink.
     #[error("open payload {0}")]
-    PayloadSymlinkOutside(String),
+    PayloadSymlinkOutside(CompactString),
     /// Ours: `manifest.json` or `trace.jsonl` is a symlink resolving outside the bundle.
     #[error("{0} resolves outside the bundle")]
-    FileOutsideBundle(String),
+    FileOutsideBundle(CompactString),
     /// Ours: upstream would block on a FIFO or fail reading a directory; we never open it.
     #[error("{0} is not a regular file")]
-    ManifestNotRegular(String),
+    ManifestNotRegular(CompactString),
     /// Upstream's top-level message; the cause says it is not a regular file.
     #[error("open trace event log {0}")]
-    TraceNotRegular(String),
+    TraceNotRegular(CompactString),
     /// Upstream's top-level message; the cause says it is not a regular file.
     #[error("open payload {0}")]
-    PayloadNotRegular(String),
+    PayloadNotRegular(CompactString),
 
     // --- ours: limits (RC9xxx), which upstream does not have ---
     #[error("trace event line {line} is longer than the line limit of {max} bytes")]
@@ -252,11 +269,11 @@ pub enum ErrorKind {
     #[error("trace event line {line} holds an event beyond the event limit of {max}")]
     TooManyEvents { line: usize, max: usize },
     #[error("payload {id} is larger than the payload limit of {max} bytes")]
-    PayloadTooLarge { id: String, max: u64 },
+    PayloadTooLarge { id: CompactString, max: u64 },
     #[error("the bundle's files hold more than the bundle limit of {max} bytes")]
     BundleTooLarge { max: u64 },
     #[error("{path} is longer than the manifest limit of {max} bytes")]
-    ManifestTooLarge { path: String, max: u64 },
+    ManifestTooLarge { path: CompactString, max: u64 },
 }
 
 /// Why a write_stdin invocation is not a usable dispatch payload: upstream's cause under

@@ -61,7 +61,7 @@ fn old_producer_bundles_gain_only_default_timing_under_inference_timing() {
             let timing = call.timing.take().expect("every call has timing under inference-timing");
             let ended = bundle.events.iter().find(|r| {
                 matches!(&r.event.payload, rollout_conformance::bundle::RawPayload::InferenceCompleted { inference_call_id, .. }
-                    if inference_call_id == &call.inference_call_id)
+                    if inference_call_id == call.inference_call_id)
             });
             let expected = rollout_conformance::model::InferenceTiming {
                 request_started_at_unix_ms: call.execution.started_at_unix_ms,

@@ -117,7 +117,7 @@ fn turn_thread_mismatch() {
     let mut trace = valid_trace("spawn_child_receives_task");
     let root = "019d6a0f-4b1e-7c3a-9d2f-000000000001";
     let child = "019d6a0f-4b1e-7c3a-9d2f-000000000002";
-    trace.tool_calls.get_mut("call_spawn_parser").unwrap().thread_id = child.to_string();
+    trace.tool_calls.get_mut("call_spawn_parser").unwrap().thread_id = child.into();
     let found = assert_only(&trace, &catalog::TURN_THREAD_MISMATCH, &["call_spawn_parser", "sub-sp15", root, child]);
     assert_eq!(found.len(), 1, "{found:#?}");
 }
@@ -128,8 +128,8 @@ fn turn_thread_mismatch() {
 fn dangling_tool_call() {
     let mut trace = valid_trace("close_agent");
     let edge = trace.interaction_edges.get_mut("edge:tool:call_close_lint").unwrap();
-    assert_eq!(edge.source, TraceAnchor::ToolCall { tool_call_id: "call_close_lint".to_string() });
-    edge.source = TraceAnchor::ToolCall { tool_call_id: "call_close_missing".to_string() };
+    assert_eq!(edge.source, TraceAnchor::ToolCall { tool_call_id: "call_close_lint".into() });
+    edge.source = TraceAnchor::ToolCall { tool_call_id: "call_close_missing".into() };
     let found = assert_only(&trace, &catalog::DANGLING_TOOL_CALL, &["edge:tool:call_close_lint", "call_close_missing"]);
     assert_eq!(found.len(), 1, "{found:#?}");
 }
@@ -163,7 +163,7 @@ fn dangling_producer() {
 #[test]
 fn code_cell_source() {
     let mut trace = valid_trace("code_cell_wait");
-    trace.code_cells.get_mut("code_cell:call_exec_e2e").unwrap().source_item_id = "conversation_item:404".to_string();
+    trace.code_cells.get_mut("code_cell:call_exec_e2e").unwrap().source_item_id = "conversation_item:404".into();
     let found = assert_only(&trace, &catalog::CODE_CELL_SOURCE, &["code_cell:call_exec_e2e", "conversation_item:404"]);
     assert_eq!(found.len(), 1, "{found:#?}");
 }
@@ -174,8 +174,8 @@ fn code_cell_source() {
 fn nested_tool_cell() {
     let mut trace = valid_trace("code_cell_nested_tool_while_queued");
     let tool = trace.tool_calls.get_mut("cm_exec_3_1").unwrap();
-    assert_eq!(tool.requester, ToolCallRequester::CodeCell { code_cell_id: "code_cell:call_exec_api".to_string() });
-    tool.requester = ToolCallRequester::CodeCell { code_cell_id: "code_cell:call_exec_missing".to_string() };
+    assert_eq!(tool.requester, ToolCallRequester::CodeCell { code_cell_id: "code_cell:call_exec_api".into() });
+    tool.requester = ToolCallRequester::CodeCell { code_cell_id: "code_cell:call_exec_missing".into() };
     let found = assert_only(&trace, &catalog::NESTED_TOOL_CELL, &["cm_exec_3_1", "code_cell:call_exec_missing"]);
     assert_eq!(found.len(), 1, "{found:#?}");
 }

@@ -53,10 +53,10 @@ fn order_dependences_have_distinct_catalog_rules() {
 
 #[test]
 fn only_a_summary_cut_is_a_hazard_error() {
-    let cut = ErrorKind::SummaryCutInsideCharacter("raw_payload:3".to_owned());
+    let cut = ErrorKind::SummaryCutInsideCharacter("raw_payload:3".into());
     assert!(std::ptr::eq(catalog::hazard_rule_for(&cut).unwrap(), &SUMMARY_CUT_PANIC));
     assert_eq!(SUMMARY_CUT_PANIC.severity, Severity::Error);
-    for other in [ErrorKind::OtherEvent, ErrorKind::UnknownThread("t".to_owned()), ErrorKind::Serde("x".to_owned())] {
+    for other in [ErrorKind::OtherEvent, ErrorKind::UnknownThread("t".into()), ErrorKind::Serde("x".into())] {
         assert_eq!(catalog::hazard_rule_for(&other), None, "{other:?}");
     }
 }

@@ -89,7 +89,7 @@ fn drawn_as_reduced(name: &str) -> String {
     assert_eq!(count(&dom, "data-lane-thread="), trace.threads.len(), "lanes of {name}");
     for (thread_id, thread) in &trace.threads {
         assert!(dom.contains(&format!("data-lane-thread=\"{thread_id}\"")), "no lane for {thread_id}");
-        assert!(dom.contains(&thread.agent_path), "lane label {}", thread.agent_path);
+        assert!(dom.contains(thread.agent_path.as_str()), "lane label {}", thread.agent_path);
     }
     assert_eq!(count(&dom, "data-span-kind=\"inference\""), trace.inference_calls.len(), "inference calls of {name}");
     assert_eq!(count(&dom, "data-span-kind=\"tool_call\""), trace.tool_calls.len(), "tool calls of {name}");

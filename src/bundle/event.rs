@@ -2,6 +2,7 @@
 //! 25 of bc8b25ea02 and the two the inference-timing revision adds (revision addendum §2). One
 //! parse serves every revision; what a revision does not read is refused at replay.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::RawPayloadRef;
@@ -12,13 +13,13 @@ pub struct RawTraceEvent {
     pub schema_version: u32,
     pub seq: u64,
     pub wall_time_unix_ms: i64,
-    pub rollout_id: String,
+    pub rollout_id: CompactString,
     /// The "envelope thread"; only some handlers read it.
     #[serde(default)]
-    pub thread_id: Option<String>,
+    pub thread_id: Option<CompactString>,
     /// The "envelope turn"; only some handlers read it.
     #[serde(default)]
-    pub codex_turn_id: Option<String>,
+    pub codex_turn_id: Option<CompactString>,
     pub payload: RawPayload,
 }
 
@@ -56,7 +57,7 @@ pub enum CodeCellRuntimeStatus {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RawToolCallRequester {
     Model,
-    CodeCell { runtime_cell_id: String },
+    CodeCell { runtime_cell_id: CompactString },
 }
 
 /// Shared by raw events and the reduced `ToolCall`.
@@ -66,7 +67,7 @@ pub enum ToolCallKind {
     ExecCommand,
     WriteStdin,
     ApplyPatch,
-    Mcp { server: String, tool: String },
+    Mcp { server: CompactString, tool: CompactString },
     Web,
     ImageGeneration,
     SpawnAgent,
@@ -74,17 +75,17 @@ pub enum ToolCallKind {
     SendMessage,
     WaitAgent,
     CloseAgent,
-    Other { name: String },
+    Other { name: CompactString },
 }
 
 /// Shared by raw events and the reduced `ToolCall`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToolCallSummary {
-    Terminal { operation_id: String },
-    Agent { target_agent_path: String, task_name: Option<String>, message_preview: String },
-    WaitAgent { target_agent_path: Option<String>, timeout_ms: Option<u64> },
-    Generic { label: String, input_preview: Option<String>, output_preview: Option<String> },
+    Terminal { operation_id: CompactString },
+    Agent { target_agent_path: CompactString, task_name: Option<CompactString>, message_preview: CompactString },
+    WaitAgent { target_agent_path: Option<CompactString>, timeout_ms: Option<u64> },
+    Generic { label: CompactString, input_preview: Option<CompactString>, output_preview: Option<CompactString> },
 }
 
 /// The explicit request mode of the `request_input_mode` branch (§D.6). Bundles that carry it
@@ -93,8 +94,8 @@ pub enum ToolCallSummary {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum InferenceRequestInputMode {
     FullSnapshot,
-    Incremental { previous_response_id: String },
-    IncrementalWithUntracedPrefix { previous_response_id: String, prefix_payload: RawPayloadRef },
+    Incremental { previous_response_id: CompactString },
+    IncrementalWithUntracedPrefix { previous_response_id: CompactString, prefix_payload: RawPayloadRef },
 }
 
 /// The `request_input_mode` field as written. Main has no such field and accepts any value there,
@@ -111,58 +112,58 @@ pub enum RequestInputModeField {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RawPayload {
     RolloutStarted {
-        trace_id: String,
-        root_thread_id: String,
+        trace_id: CompactString,
+        root_thread_id: CompactString,
     },
     RolloutEnded {
         status: RolloutStatus,
     },
     ThreadStarted {
-        thread_id: String,
-        agent_path: String,
+        thread_id: CompactString,
+        agent_path: CompactString,
         #[serde(default)]
         metadata_payload: Option<RawPayloadRef>,
     },
     ThreadEnded {
-        thread_id: String,
+        thread_id: CompactString,
         status: RolloutStatus,
     },
     CodexTurnStarted {
-        codex_turn_id: String,
-        thread_id: String,
+        codex_turn_id: CompactString,
+        thread_id: CompactString,
     },
     CodexTurnEnded {
-        codex_turn_id: String,
+        codex_turn_id: CompactString,
         status: ExecutionStatus,
     },
     InferenceStarted {
-        inference_call_id: String,
-        thread_id: String,
-        codex_turn_id: String,
-        model: String,
-        provider_name: String,
+        inference_call_id: CompactString,
+        thread_id: CompactString,
+        codex_turn_id: CompactString,
+        model: CompactString,
+        provider_name: CompactString,
         request_payload: RawPayloadRef,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_input_mode: Option<RequestInputModeField>,
     },
     /// Inference-timing revision only (addendum §2.1). The writer emits nulls, not absent keys.
     InferenceResponseCreated {
-        inference_call_id: String,
+        inference_call_id: CompactString,
         #[serde(default)]
-        response_id: Option<String>,
+        response_id: Option<CompactString>,
         #[serde(default)]
         server_created_at_unix_ms: Option<i64>,
     },
     /// Inference-timing revision only (addendum §2.1).
     InferenceFirstDelta {
-        inference_call_id: String,
+        inference_call_id: CompactString,
     },
     InferenceCompleted {
-        inference_call_id: String,
+        inference_call_id: CompactString,
         #[serde(default)]
-        response_id: Option<String>,
+        response_id: Option<CompactString>,
         #[serde(default)]
-        upstream_request_id: Option<String>,
+        upstream_request_id: Option<CompactString>,
         /// bc8b25ea02 ignores this key whatever it holds; the timing revision type-checks it, so
         /// it is kept as read and judged at replay. Absent keys stay absent when written.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,27 +173,27 @@ pub enum RawPayload {
         response_payload: RawPayloadRef,
     },
     InferenceFailed {
-        inference_call_id: String,
+        inference_call_id: CompactString,
         #[serde(default)]
-        upstream_request_id: Option<String>,
-        error: String,
+        upstream_request_id: Option<CompactString>,
+        error: CompactString,
         #[serde(default)]
         partial_response_payload: Option<RawPayloadRef>,
     },
     InferenceCancelled {
-        inference_call_id: String,
+        inference_call_id: CompactString,
         #[serde(default)]
-        upstream_request_id: Option<String>,
-        reason: String,
+        upstream_request_id: Option<CompactString>,
+        reason: CompactString,
         #[serde(default)]
         partial_response_payload: Option<RawPayloadRef>,
     },
     ToolCallStarted {
-        tool_call_id: String,
+        tool_call_id: CompactString,
         #[serde(default)]
-        model_visible_call_id: Option<String>,
+        model_visible_call_id: Option<CompactString>,
         #[serde(default)]
-        code_mode_runtime_tool_id: Option<String>,
+        code_mode_runtime_tool_id: Option<CompactString>,
         requester: RawToolCallRequester,
         kind: ToolCallKind,
         summary: ToolCallSummary,
@@ -200,80 +201,80 @@ pub enum RawPayload {
         invocation_payload: Option<RawPayloadRef>,
     },
     McpToolCallCorrelationAssigned {
-        tool_call_id: String,
-        mcp_call_id: String,
+        tool_call_id: CompactString,
+        mcp_call_id: CompactString,
     },
     ToolCallRuntimeStarted {
-        tool_call_id: String,
+        tool_call_id: CompactString,
         runtime_payload: RawPayloadRef,
     },
     ToolCallRuntimeEnded {
-        tool_call_id: String,
+        tool_call_id: CompactString,
         status: ExecutionStatus,
         runtime_payload: RawPayloadRef,
     },
     ToolCallEnded {
-        tool_call_id: String,
+        tool_call_id: CompactString,
         status: ExecutionStatus,
         #[serde(default)]
         result_payload: Option<RawPayloadRef>,
     },
     CodeCellStarted {
-        runtime_cell_id: String,
-        model_visible_call_id: String,
-        source_js: String,
+        runtime_cell_id: CompactString,
+        model_visible_call_id: CompactString,
+        source_js: CompactString,
     },
     CodeCellInitialResponse {
-        runtime_cell_id: String,
+        runtime_cell_id: CompactString,
         status: CodeCellRuntimeStatus,
         #[serde(default)]
         response_payload: Option<RawPayloadRef>,
     },
     CodeCellEnded {
-        runtime_cell_id: String,
+        runtime_cell_id: CompactString,
         status: CodeCellRuntimeStatus,
         #[serde(default)]
         response_payload: Option<RawPayloadRef>,
     },
     CompactionRequestStarted {
-        compaction_id: String,
-        compaction_request_id: String,
-        thread_id: String,
-        codex_turn_id: String,
-        model: String,
-        provider_name: String,
+        compaction_id: CompactString,
+        compaction_request_id: CompactString,
+        thread_id: CompactString,
+        codex_turn_id: CompactString,
+        model: CompactString,
+        provider_name: CompactString,
         request_payload: RawPayloadRef,
     },
     CompactionRequestCompleted {
-        compaction_id: String,
-        compaction_request_id: String,
+        compaction_id: CompactString,
+        compaction_request_id: CompactString,
         response_payload: RawPayloadRef,
     },
     CompactionRequestFailed {
-        compaction_id: String,
-        compaction_request_id: String,
-        error: String,
+        compaction_id: CompactString,
+        compaction_request_id: CompactString,
+        error: CompactString,
     },
     CompactionInstalled {
-        compaction_id: String,
+        compaction_id: CompactString,
         checkpoint_payload: RawPayloadRef,
     },
     AgentResultObserved {
-        edge_id: String,
-        child_thread_id: String,
-        child_codex_turn_id: String,
-        parent_thread_id: String,
-        message: String,
+        edge_id: CompactString,
+        child_thread_id: CompactString,
+        child_codex_turn_id: CompactString,
+        parent_thread_id: CompactString,
+        message: CompactString,
         #[serde(default)]
         carried_payload: Option<RawPayloadRef>,
     },
     ProtocolEventObserved {
-        event_type: String,
+        event_type: CompactString,
         event_payload: RawPayloadRef,
     },
     Other {
-        kind: String,
-        summary: String,
+        kind: CompactString,
+        summary: CompactString,
         payloads: Vec<RawPayloadRef>,
         metadata: serde_json::Value,
     },

@@ -102,7 +102,7 @@ impl Bundle {
             PayloadStore::Dir { root, max_payload_bytes, seen } => {
                 read::payload_file(root, payload, *max_payload_bytes, seen)
             }
-            PayloadStore::Memory(files) => files.get(&payload.path).cloned().ok_or_else(|| {
+            PayloadStore::Memory(files) => files.get(payload.path.as_str()).cloned().ok_or_else(|| {
                 Error::new(ErrorKind::PayloadOpen(payload.raw_payload_id.clone()))
                     .with_detail(format!("no payload file at {}", payload.path))
             }),
@@ -119,7 +119,7 @@ impl Bundle {
         let read;
         let bytes = match &self.payloads {
             // Parsed where they lie: the suite replays each in-memory bundle several times.
-            PayloadStore::Memory(files) if files.contains_key(&payload.path) => &files[&payload.path],
+            PayloadStore::Memory(files) if files.contains_key(payload.path.as_str()) => &files[payload.path.as_str()],
             _ => {
                 read = self.payload_bytes(payload)?;
                 &read

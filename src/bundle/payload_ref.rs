@@ -1,13 +1,14 @@
 //! `RawPayloadRef`: how an event points at a payload file (spec §A.3).
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A reference from an event to one `payloads/<N>.json` file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RawPayloadRef {
-    pub raw_payload_id: String,
+    pub raw_payload_id: CompactString,
     pub kind: RawPayloadKind,
-    pub path: String,
+    pub path: CompactString,
 }
 
 /// What a payload holds. Adjacently tagged upstream; every variant is a unit, so it serializes as

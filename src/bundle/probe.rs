@@ -99,7 +99,7 @@ mod tests {
         let emitted = emit_as(&scenario_with_events(300, 3), Revision::default_revision());
         let held = emitted.bundle(&emitted.causal_order());
         let named: BTreeSet<String> =
-            held.events.iter().flat_map(|r| r.event.payload.payload_refs()).map(|p| p.path.clone()).collect();
+            held.events.iter().flat_map(|r| r.event.payload.payload_refs()).map(|p| p.path.to_string()).collect();
         let dir = tempfile::tempdir().unwrap();
         held.write_dir(dir.path()).unwrap();
 

@@ -6,6 +6,7 @@
 //! `Bundle::open_dir` and the stream rules of `check` all use them, so they can never disagree
 //! about what a bundle holds.
 
+use compact_str::ToCompactString;
 use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -85,18 +86,18 @@ fn root_and_manifest(dir: &Path, bounds: LogBounds) -> Result<(PathBuf, Manifest
     let manifest_path = dir.join(MANIFEST_FILE_NAME);
     let manifest_bytes = read_top_level(&root, MANIFEST_FILE_NAME, bounds.max_line_bytes, None).map_err(|e| {
         let kind = match e {
-            ReadError::Io(e) => ErrorKind::ManifestOpen(e.to_string()),
-            ReadError::NotRegular => ErrorKind::ManifestNotRegular(manifest_path.display().to_string()),
-            ReadError::Outside => ErrorKind::FileOutsideBundle(manifest_path.display().to_string()),
+            ReadError::Io(e) => ErrorKind::ManifestOpen(e.to_compact_string()),
+            ReadError::NotRegular => ErrorKind::ManifestNotRegular(manifest_path.display().to_compact_string()),
+            ReadError::Outside => ErrorKind::FileOutsideBundle(manifest_path.display().to_compact_string()),
             ReadError::TooLarge => ErrorKind::ManifestTooLarge {
-                path: manifest_path.display().to_string(),
+                path: manifest_path.display().to_compact_string(),
                 max: bounds.max_line_bytes.unwrap_or_default(),
             },
         };
         Error::new(kind).with_file(&manifest_path)
     })?;
     let manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| {
-        Error::new(ErrorKind::ManifestParse(manifest_path.display().to_string()))
+        Error::new(ErrorKind::ManifestParse(manifest_path.display().to_compact_string()))
             .with_file(&manifest_path)
             .with_detail(e)
     })?;
@@ -108,12 +109,12 @@ fn log_error(e: ReadError, dir: &Path, bounds: LogBounds) -> Error {
     let log_path = dir.join(RAW_EVENT_LOG_FILE_NAME);
     let shown = log_path.display().to_string();
     let error = match e {
-        ReadError::NotRegular => Error::new(ErrorKind::TraceNotRegular(shown)).with_detail(e),
-        ReadError::Outside => Error::new(ErrorKind::FileOutsideBundle(shown)),
+        ReadError::NotRegular => Error::new(ErrorKind::TraceNotRegular(shown.into())).with_detail(e),
+        ReadError::Outside => Error::new(ErrorKind::FileOutsideBundle(shown.into())),
         ReadError::TooLarge => {
             Error::new(ErrorKind::BundleTooLarge { max: bounds.max_bundle_bytes.unwrap_or_default() })
         }
-        ReadError::Io(_) => Error::new(ErrorKind::TraceOpen(shown)).with_detail(e),
+        ReadError::Io(_) => Error::new(ErrorKind::TraceOpen(shown.into())).with_detail(e),
     };
     error.with_file(&log_path)
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use compact_str::{format_compact, CompactString};
 use serde_json::Value;
 
 use super::{
@@ -31,7 +32,7 @@ impl BundleWriter {
         let path = format!("{PAYLOADS_DIR_NAME}/{n}.json");
         let bytes = serde_json::to_vec_pretty(value).expect("a JSON value always serializes");
         self.payloads.insert(path.clone(), bytes);
-        RawPayloadRef { raw_payload_id: format!("raw_payload:{n}"), kind, path }
+        RawPayloadRef { raw_payload_id: format_compact!("raw_payload:{n}"), kind, path: path.into() }
     }
 
     /// Append an event with the next seq; wall time is `started_at + seq` unless given.
@@ -42,9 +43,9 @@ impl BundleWriter {
             schema_version: 1,
             seq,
             wall_time_unix_ms: wall,
-            rollout_id: self.manifest.rollout_id.clone(),
-            thread_id: thread_id.map(str::to_owned),
-            codex_turn_id: codex_turn_id.map(str::to_owned),
+            rollout_id: self.manifest.rollout_id.clone().into(),
+            thread_id: thread_id.map(CompactString::from),
+            codex_turn_id: codex_turn_id.map(CompactString::from),
             payload,
         });
         seq

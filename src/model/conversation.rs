@@ -1,12 +1,13 @@
 //! Conversation items and their parts (spec §C.5).
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationItem {
-    pub item_id: String,
-    pub thread_id: String,
-    pub codex_turn_id: Option<String>,
+    pub item_id: CompactString,
+    pub thread_id: CompactString,
+    pub codex_turn_id: Option<CompactString>,
     pub first_seen_at_unix_ms: i64,
     pub role: ConversationRole,
     pub channel: Option<ConversationChannel>,
@@ -14,7 +15,7 @@ pub struct ConversationItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_message: Option<AgentMessageRoute>,
     pub body: ConversationBody,
-    pub call_id: Option<String>,
+    pub call_id: Option<CompactString>,
     pub produced_by: Vec<ProducerRef>,
 }
 
@@ -51,8 +52,8 @@ pub enum ConversationItemKind {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AgentMessageRoute {
-    pub author: String,
-    pub recipient: String,
+    pub author: CompactString,
+    pub recipient: CompactString,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -63,22 +64,22 @@ pub struct ConversationBody {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConversationPart {
-    Text { text: String },
-    Summary { text: String },
-    Encoded { label: String, value: String },
-    Json { summary: String, raw_payload_id: String },
-    Code { language: String, source: String },
-    PayloadRef { label: String, raw_payload_id: String },
+    Text { text: CompactString },
+    Summary { text: CompactString },
+    Encoded { label: CompactString, value: CompactString },
+    Json { summary: CompactString, raw_payload_id: CompactString },
+    Code { language: CompactString, source: CompactString },
+    PayloadRef { label: CompactString, raw_payload_id: CompactString },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ProducerRef {
     UserInput,
-    Inference { inference_call_id: String },
-    Tool { tool_call_id: String },
-    CodeCell { code_cell_id: String },
-    InteractionEdge { edge_id: String },
-    Compaction { compaction_id: String },
+    Inference { inference_call_id: CompactString },
+    Tool { tool_call_id: CompactString },
+    CodeCell { code_cell_id: CompactString },
+    InteractionEdge { edge_id: CompactString },
+    Compaction { compaction_id: CompactString },
     Harness,
 }

@@ -11,6 +11,7 @@ pub use runtime::*;
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 pub use crate::bundle::{
@@ -22,29 +23,34 @@ pub const REDUCED_TRACE_SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RolloutTrace {
     pub schema_version: u32,
-    pub trace_id: String,
-    pub rollout_id: String,
+    pub trace_id: CompactString,
+    pub rollout_id: CompactString,
     pub started_at_unix_ms: i64,
     pub ended_at_unix_ms: Option<i64>,
     pub status: RolloutStatus,
-    pub root_thread_id: String,
-    pub threads: BTreeMap<String, AgentThread>,
-    pub codex_turns: BTreeMap<String, CodexTurn>,
-    pub conversation_items: BTreeMap<String, ConversationItem>,
-    pub inference_calls: BTreeMap<String, InferenceCall>,
-    pub code_cells: BTreeMap<String, CodeCell>,
-    pub tool_calls: BTreeMap<String, ToolCall>,
-    pub terminal_sessions: BTreeMap<String, TerminalSession>,
-    pub terminal_operations: BTreeMap<String, TerminalOperation>,
-    pub compactions: BTreeMap<String, Compaction>,
-    pub compaction_requests: BTreeMap<String, CompactionRequest>,
-    pub interaction_edges: BTreeMap<String, InteractionEdge>,
-    pub raw_payloads: BTreeMap<String, RawPayloadRef>,
+    pub root_thread_id: CompactString,
+    pub threads: BTreeMap<CompactString, AgentThread>,
+    pub codex_turns: BTreeMap<CompactString, CodexTurn>,
+    pub conversation_items: BTreeMap<CompactString, ConversationItem>,
+    pub inference_calls: BTreeMap<CompactString, InferenceCall>,
+    pub code_cells: BTreeMap<CompactString, CodeCell>,
+    pub tool_calls: BTreeMap<CompactString, ToolCall>,
+    pub terminal_sessions: BTreeMap<CompactString, TerminalSession>,
+    pub terminal_operations: BTreeMap<CompactString, TerminalOperation>,
+    pub compactions: BTreeMap<CompactString, Compaction>,
+    pub compaction_requests: BTreeMap<CompactString, CompactionRequest>,
+    pub interaction_edges: BTreeMap<CompactString, InteractionEdge>,
+    pub raw_payloads: BTreeMap<CompactString, RawPayloadRef>,
 }
 
 impl RolloutTrace {
     /// The empty trace a replay starts from.
-    pub fn new(trace_id: String, rollout_id: String, root_thread_id: String, started_at_unix_ms: i64) -> Self {
+    pub fn new(
+        trace_id: CompactString,
+        rollout_id: CompactString,
+        root_thread_id: CompactString,
+        started_at_unix_ms: i64,
+    ) -> Self {
         RolloutTrace {
             schema_version: REDUCED_TRACE_SCHEMA_VERSION,
             trace_id,
@@ -109,50 +115,55 @@ impl ExecutionWindow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentThread {
-    pub thread_id: String,
-    pub agent_path: String,
-    pub nickname: Option<String>,
+    pub thread_id: CompactString,
+    pub agent_path: CompactString,
+    pub nickname: Option<CompactString>,
     pub origin: AgentOrigin,
     pub execution: ExecutionWindow,
-    pub default_model: Option<String>,
-    pub conversation_item_ids: Vec<String>,
+    pub default_model: Option<CompactString>,
+    pub conversation_item_ids: Vec<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AgentOrigin {
     Root,
-    Spawned { parent_thread_id: String, spawn_edge_id: String, task_name: String, agent_role: String },
+    Spawned {
+        parent_thread_id: CompactString,
+        spawn_edge_id: CompactString,
+        task_name: CompactString,
+        agent_role: CompactString,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodexTurn {
-    pub codex_turn_id: String,
-    pub thread_id: String,
+    pub codex_turn_id: CompactString,
+    pub thread_id: CompactString,
     pub execution: ExecutionWindow,
-    pub input_item_ids: Vec<String>,
+    pub input_item_ids: Vec<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InferenceCall {
-    pub inference_call_id: String,
-    pub thread_id: String,
-    pub codex_turn_id: String,
+    pub inference_call_id: CompactString,
+    pub thread_id: CompactString,
+    pub codex_turn_id: CompactString,
     pub execution: ExecutionWindow,
     /// Present under revisions with inference timing (always then, old bundles included);
     /// absent, and not written, under bc8b25ea02.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<InferenceTiming>,
-    pub model: String,
-    pub provider_name: String,
-    pub response_id: Option<String>,
-    pub upstream_request_id: Option<String>,
-    pub request_item_ids: Vec<String>,
-    pub response_item_ids: Vec<String>,
-    pub tool_call_ids_started_by_response: Vec<String>,
+    pub model: CompactString,
+    pub provider_name: CompactString,
+    pub response_id: Option<CompactString>,
+    pub upstream_request_id: Option<CompactString>,
+    pub request_item_ids: Vec<CompactString>,
+    pub response_item_ids: Vec<CompactString>,
+    pub tool_call_ids_started_by_response: Vec<CompactString>,
     pub usage: Option<TokenUsage>,
-    pub raw_request_payload_id: String,
-    pub raw_response_payload_id: Option<String>,
+    pub raw_request_payload_id: CompactString,
+    pub raw_response_payload_id: Option<CompactString>,
 }
 
 /// When an inference call's milestones happened (revision addendum §3.2). Every field is
@@ -188,39 +199,39 @@ pub struct TokenUsage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Compaction {
-    pub compaction_id: String,
-    pub thread_id: String,
-    pub codex_turn_id: String,
+    pub compaction_id: CompactString,
+    pub thread_id: CompactString,
+    pub codex_turn_id: CompactString,
     pub installed_at_unix_ms: i64,
-    pub marker_item_id: String,
-    pub request_ids: Vec<String>,
-    pub input_item_ids: Vec<String>,
-    pub replacement_item_ids: Vec<String>,
+    pub marker_item_id: CompactString,
+    pub request_ids: Vec<CompactString>,
+    pub input_item_ids: Vec<CompactString>,
+    pub replacement_item_ids: Vec<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompactionRequest {
-    pub compaction_request_id: String,
-    pub compaction_id: String,
-    pub thread_id: String,
-    pub codex_turn_id: String,
+    pub compaction_request_id: CompactString,
+    pub compaction_id: CompactString,
+    pub thread_id: CompactString,
+    pub codex_turn_id: CompactString,
     pub execution: ExecutionWindow,
-    pub model: String,
-    pub provider_name: String,
-    pub raw_request_payload_id: String,
-    pub raw_response_payload_id: Option<String>,
+    pub model: CompactString,
+    pub provider_name: CompactString,
+    pub raw_request_payload_id: CompactString,
+    pub raw_response_payload_id: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InteractionEdge {
-    pub edge_id: String,
+    pub edge_id: CompactString,
     pub kind: InteractionEdgeKind,
     pub source: TraceAnchor,
     pub target: TraceAnchor,
     pub started_at_unix_ms: i64,
     pub ended_at_unix_ms: Option<i64>,
-    pub carried_item_ids: Vec<String>,
-    pub carried_raw_payload_ids: Vec<String>,
+    pub carried_item_ids: Vec<CompactString>,
+    pub carried_raw_payload_ids: Vec<CompactString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,7 +247,7 @@ pub enum InteractionEdgeKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TraceAnchor {
-    ConversationItem { item_id: String },
-    ToolCall { tool_call_id: String },
-    Thread { thread_id: String },
+    ConversationItem { item_id: CompactString },
+    ToolCall { tool_call_id: CompactString },
+    Thread { thread_id: CompactString },
 }

@@ -1,5 +1,6 @@
 //! Code cells: queued starts, lifecycle events and links to items and tools (§D.3).
 
+use compact_str::{format_compact, CompactString};
 use std::collections::BTreeSet;
 
 use super::{Ctx, Replay};
@@ -14,12 +15,12 @@ const START_EVENT: &str = "code cell start";
 pub struct PendingCodeCellStart {
     pub seq: u64,
     pub wall: i64,
-    pub thread_id: String,
+    pub thread_id: CompactString,
     /// The start's envelope turn, required only when the cell materializes.
-    pub codex_turn_id: Option<String>,
-    pub runtime_cell_id: String,
-    pub model_visible_call_id: String,
-    pub source_js: String,
+    pub codex_turn_id: Option<CompactString>,
+    pub runtime_cell_id: CompactString,
+    pub model_visible_call_id: CompactString,
+    pub source_js: CompactString,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +52,7 @@ pub struct PendingLifecycleEvent {
     pub wall: i64,
     pub kind: Lifecycle,
     pub status: CodeCellRuntimeStatus,
-    pub runtime_cell_id: String,
+    pub runtime_cell_id: CompactString,
 }
 
 fn execution_status(status: CodeCellRuntimeStatus) -> ExecutionStatus {
@@ -67,17 +68,17 @@ fn execution_status(status: CodeCellRuntimeStatus) -> ExecutionStatus {
 
 impl Replay<'_> {
     /// Code-cell events name their thread by the envelope, else through the envelope turn.
-    fn code_cell_thread(&self, ctx: Ctx, event: &'static str, runtime_cell_id: &str) -> Result<String, Error> {
+    fn code_cell_thread(&self, ctx: Ctx, event: &'static str, runtime_cell_id: &str) -> Result<CompactString, Error> {
         if let Some(thread) = ctx.thread_id {
-            return Ok(thread.to_owned());
+            return Ok(thread.into());
         }
         let turn = ctx
             .codex_turn_id
-            .ok_or_else(|| ErrorKind::CodeCellWithoutThread { event, runtime_cell: runtime_cell_id.to_owned() })?;
+            .ok_or_else(|| ErrorKind::CodeCellWithoutThread { event, runtime_cell: runtime_cell_id.into() })?;
         let turn = self.trace.codex_turns.get(turn).ok_or_else(|| ErrorKind::CodeCellUnknownEnvelopeTurn {
             event,
-            runtime_cell: runtime_cell_id.to_owned(),
-            turn: turn.to_owned(),
+            runtime_cell: runtime_cell_id.into(),
+            turn: turn.into(),
         })?;
         Ok(turn.thread_id.clone())
     }
@@ -89,9 +90,9 @@ impl Replay<'_> {
     }
 
     /// Runtime cell ids are only unique within a thread.
-    pub(super) fn runtime_cell_key(&self, thread_id: &str, runtime_cell_id: &str) -> (String, String) {
+    pub(super) fn runtime_cell_key(&self, thread_id: &str, runtime_cell_id: &str) -> (CompactString, CompactString) {
         let thread = if self.bugs.runtime_cells_ignore_thread { "" } else { thread_id };
-        (thread.to_owned(), runtime_cell_id.to_owned())
+        (thread.into(), runtime_cell_id.into())
     }
 
     pub(super) fn code_cell_started(
@@ -102,12 +103,12 @@ impl Replay<'_> {
         source_js: &str,
     ) -> Result<(), Error> {
         let thread_id = self.code_cell_thread(ctx, START_EVENT, runtime_cell_id)?;
-        let code_cell_id = format!("code_cell:{model_visible_call_id}");
+        let code_cell_id = format_compact!("code_cell:{model_visible_call_id}");
         let key = self.runtime_cell_key(&thread_id, runtime_cell_id);
         match self.runtime_cells.get(&key) {
-            Some(existing) if existing != &code_cell_id => {
+            Some(existing) if existing != code_cell_id => {
                 return Err(ErrorKind::RuntimeCellRemapped {
-                    runtime_cell: runtime_cell_id.to_owned(),
+                    runtime_cell: runtime_cell_id.into(),
                     thread: thread_id,
                     first: existing.clone(),
                     second: code_cell_id,
@@ -123,10 +124,10 @@ impl Replay<'_> {
             seq: ctx.seq,
             wall: ctx.wall,
             thread_id,
-            codex_turn_id: ctx.codex_turn_id.map(str::to_owned),
-            runtime_cell_id: runtime_cell_id.to_owned(),
-            model_visible_call_id: model_visible_call_id.to_owned(),
-            source_js: source_js.to_owned(),
+            codex_turn_id: ctx.codex_turn_id.map(CompactString::from),
+            runtime_cell_id: runtime_cell_id.into(),
+            model_visible_call_id: model_visible_call_id.into(),
+            source_js: source_js.into(),
         };
         if self.has_source_item(&start.thread_id, model_visible_call_id) || self.bugs.eager_code_cells {
             return self.materialize_code_cell(&code_cell_id, start);
@@ -138,7 +139,7 @@ impl Replay<'_> {
         }
         self.index
             .code_cell_starts_by_source
-            .entry((start.thread_id.clone(), model_visible_call_id.to_owned()))
+            .entry((start.thread_id.clone(), model_visible_call_id.into()))
             .or_default()
             .push(code_cell_id.clone());
         self.pending_code_cell_starts.insert(code_cell_id, start);
@@ -147,7 +148,7 @@ impl Replay<'_> {
 
     /// A new `custom_tool_call` item makes the starts waiting on it ready for the next flush.
     pub(super) fn note_code_cell_source(&mut self, thread_id: &str, call_id: &str) {
-        if let Some(cells) = self.index.code_cell_starts_by_source.remove(&(thread_id.to_owned(), call_id.to_owned())) {
+        if let Some(cells) = self.index.code_cell_starts_by_source.remove(&(thread_id.into(), call_id.into())) {
             self.index.ready_code_cell_starts.extend(cells);
         }
     }
@@ -155,7 +156,7 @@ impl Replay<'_> {
     /// Materialize every queued start whose source item now exists, in code_cell_id order.
     /// Upstream scans the whole queue; the ready set gives the same cells in the same order.
     pub(super) fn flush_code_cell_starts(&mut self) -> Result<(), Error> {
-        let ready: BTreeSet<String> = std::mem::take(&mut self.index.ready_code_cell_starts);
+        let ready: BTreeSet<CompactString> = std::mem::take(&mut self.index.ready_code_cell_starts);
         for code_cell_id in ready {
             if let Some(start) = self.pending_code_cell_starts.remove(&code_cell_id) {
                 self.materialize_code_cell(&code_cell_id, start)?;
@@ -166,17 +167,17 @@ impl Replay<'_> {
 
     fn materialize_code_cell(&mut self, code_cell_id: &str, start: PendingCodeCellStart) -> Result<(), Error> {
         if self.trace.code_cells.contains_key(code_cell_id) {
-            return Err(ErrorKind::DuplicateCodeCellStart(code_cell_id.to_owned()).into());
+            return Err(ErrorKind::DuplicateCodeCellStart(code_cell_id.into()).into());
         }
         let turn_id =
-            start.codex_turn_id.clone().ok_or_else(|| ErrorKind::CodeCellStartWithoutTurn(code_cell_id.to_owned()))?;
+            start.codex_turn_id.clone().ok_or_else(|| ErrorKind::CodeCellStartWithoutTurn(code_cell_id.into()))?;
         let thread_id = &start.thread_id;
         if !self.trace.threads.contains_key(thread_id) {
             return Err(ErrorKind::CodeCellStartUnknownThread(thread_id.clone()).into());
         }
         let turn =
             self.trace.codex_turns.get(&turn_id).ok_or_else(|| ErrorKind::CodeCellStartUnknownTurn(turn_id.clone()))?;
-        if &turn.thread_id != thread_id {
+        if turn.thread_id != thread_id {
             return Err(ErrorKind::CodeCellStartWrongThread {
                 thread: thread_id.clone(),
                 turn: turn_id,
@@ -191,18 +192,18 @@ impl Replay<'_> {
             .and_then(|ids| ids.first());
         let source_item_id = match source_item_id {
             Some(id) => id.clone(),
-            None if self.bugs.eager_code_cells => String::new(),
+            None if self.bugs.eager_code_cells => CompactString::default(),
             None => {
                 let call = call_id.clone();
-                return Err(ErrorKind::CodeCellWithoutSourceItem { code_cell: code_cell_id.to_owned(), call }.into());
+                return Err(ErrorKind::CodeCellWithoutSourceItem { code_cell: code_cell_id.into(), call }.into());
             }
         };
-        let output_item_ids: Vec<String> = self
+        let output_item_ids: Vec<CompactString> = self
             .index
             .items_with_call(thread_id, call_id, ConversationItemKind::CustomToolCallOutput)
             .map(|ids| ids.iter().cloned().collect())
             .unwrap_or_default();
-        let producer = ProducerRef::CodeCell { code_cell_id: code_cell_id.to_owned() };
+        let producer = ProducerRef::CodeCell { code_cell_id: code_cell_id.into() };
         for item_id in &output_item_ids {
             self.add_producer(item_id, &producer);
         }
@@ -214,7 +215,7 @@ impl Replay<'_> {
             .map(|ids| ids.iter().cloned().collect())
             .unwrap_or_default();
         let cell = CodeCell {
-            code_cell_id: code_cell_id.to_owned(),
+            code_cell_id: code_cell_id.into(),
             model_visible_call_id: call_id.clone(),
             thread_id: thread_id.clone(),
             codex_turn_id: turn_id.clone(),
@@ -231,8 +232,8 @@ impl Replay<'_> {
             nested_tool_call_ids,
             wait_tool_call_ids: Vec::new(),
         };
-        self.trace.code_cells.insert(code_cell_id.to_owned(), cell);
-        self.index.code_cells_by_turn.entry(turn_id).or_default().push(code_cell_id.to_owned());
+        self.trace.code_cells.insert(code_cell_id.into(), cell);
+        self.index.code_cells_by_turn.entry(turn_id).or_default().push(code_cell_id.into());
         let mut waiting = self.pending_code_cell_lifecycle.remove(code_cell_id).unwrap_or_default();
         waiting.sort_by_key(|event| event.seq);
         for event in waiting {
@@ -254,7 +255,7 @@ impl Replay<'_> {
             self.runtime_cells.get(&self.runtime_cell_key(&thread_id, runtime_cell_id)).cloned().ok_or_else(|| {
                 ErrorKind::UnknownRuntimeCell {
                     event: event_name,
-                    runtime_cell: runtime_cell_id.to_owned(),
+                    runtime_cell: runtime_cell_id.into(),
                     thread: thread_id,
                 }
             })?;
@@ -263,7 +264,7 @@ impl Replay<'_> {
             wall: ctx.wall,
             kind,
             status,
-            runtime_cell_id: runtime_cell_id.to_owned(),
+            runtime_cell_id: runtime_cell_id.into(),
         };
         if self.trace.code_cells.contains_key(&code_cell_id) {
             self.apply_lifecycle(&code_cell_id, &event);
@@ -313,7 +314,7 @@ impl Replay<'_> {
                     wall: ctx.wall,
                     kind: Lifecycle::End,
                     status,
-                    runtime_cell_id: String::new(),
+                    runtime_cell_id: CompactString::default(),
                 };
                 self.apply_lifecycle(&code_cell_id, &event);
             }
@@ -324,10 +325,10 @@ impl Replay<'_> {
     pub(super) fn link_code_cell_output(&mut self, item_id: &str) {
         let Some(item) = self.items.get(item_id) else { return };
         let (ConversationItemKind::CustomToolCallOutput, Some(call_id)) = (item.kind, &item.call_id) else { return };
-        let code_cell_id = format!("code_cell:{call_id}");
+        let code_cell_id = format_compact!("code_cell:{call_id}");
         let Some(cell) = self.trace.code_cells.get_mut(&code_cell_id) else { return };
         if !cell.output_item_ids.iter().any(|id| id == item_id) {
-            cell.output_item_ids.push(item_id.to_owned());
+            cell.output_item_ids.push(item_id.into());
         }
         self.add_producer(item_id, &ProducerRef::CodeCell { code_cell_id });
     }

@@ -1,5 +1,6 @@
 //! Compaction requests and installed checkpoints (§D.4.6, §D.10).
 
+use compact_str::CompactString;
 use serde_json::Value;
 
 use super::conversation::normalize::normalize_items;
@@ -37,7 +38,7 @@ impl Replay<'_> {
                 request: compaction_request_id.clone(),
                 turn: codex_turn_id.clone(),
             })?;
-        if &turn.thread_id != thread_id {
+        if turn.thread_id != thread_id {
             return Err(ErrorKind::CompactionRequestWrongThread {
                 request: compaction_request_id.clone(),
                 thread: thread_id.clone(),
@@ -78,11 +79,11 @@ impl Replay<'_> {
             .trace
             .compaction_requests
             .get_mut(compaction_request_id)
-            .ok_or_else(|| ErrorKind::CompactionCompletionUnknownRequest(compaction_request_id.to_owned()))?;
+            .ok_or_else(|| ErrorKind::CompactionCompletionUnknownRequest(compaction_request_id.into()))?;
         if request.compaction_id != compaction_id {
             return Err(ErrorKind::CompactionIdMismatch {
-                request: compaction_request_id.to_owned(),
-                completion: compaction_id.to_owned(),
+                request: compaction_request_id.into(),
+                completion: compaction_id.into(),
                 start: request.compaction_id.clone(),
             }
             .into());
@@ -99,25 +100,23 @@ impl Replay<'_> {
         compaction_id: &str,
         checkpoint: &RawPayloadRef,
     ) -> Result<(), Error> {
-        let thread_id =
-            ctx.thread_id.ok_or_else(|| ErrorKind::CompactionInstallWithoutThread(compaction_id.to_owned()))?;
-        let turn_id =
-            ctx.codex_turn_id.ok_or_else(|| ErrorKind::CompactionInstallWithoutTurn(compaction_id.to_owned()))?;
+        let thread_id = ctx.thread_id.ok_or_else(|| ErrorKind::CompactionInstallWithoutThread(compaction_id.into()))?;
+        let turn_id = ctx.codex_turn_id.ok_or_else(|| ErrorKind::CompactionInstallWithoutTurn(compaction_id.into()))?;
         if self.trace.compactions.contains_key(compaction_id) {
-            return Err(ErrorKind::DuplicateCompactionInstall(compaction_id.to_owned()).into());
+            return Err(ErrorKind::DuplicateCompactionInstall(compaction_id.into()).into());
         }
         if !self.trace.threads.contains_key(thread_id) {
             return Err(Self::unknown_thread(thread_id));
         }
         let turn = self.trace.codex_turns.get(turn_id).ok_or_else(|| ErrorKind::CompactionInstallUnknownTurn {
-            compaction: compaction_id.to_owned(),
-            turn: turn_id.to_owned(),
+            compaction: compaction_id.into(),
+            turn: turn_id.into(),
         })?;
         if turn.thread_id != thread_id {
             return Err(ErrorKind::CompactionInstallWrongThread {
-                compaction: compaction_id.to_owned(),
-                thread: thread_id.to_owned(),
-                turn: turn_id.to_owned(),
+                compaction: compaction_id.into(),
+                thread: thread_id.into(),
+                turn: turn_id.into(),
                 owner: turn.thread_id.clone(),
             }
             .into());
@@ -133,12 +132,12 @@ impl Replay<'_> {
         let input = normalize_items(input_history, payload_id, self.summary_limit())?;
         let replacement = normalize_items(replacement_history, payload_id, self.summary_limit())?;
 
-        let producer = ProducerRef::Compaction { compaction_id: compaction_id.to_owned() };
+        let producer = ProducerRef::Compaction { compaction_id: compaction_id.into() };
         let snapshot = self.take_snapshot(thread_id);
         let input_item_ids =
             self.reconcile(Pass::new(thread_id, turn_id, ctx.wall, Mode::Detached, &snapshot, 0), input)?;
         // A compaction leaves the snapshot alone; the pending replacement stands in for it.
-        self.snapshots.insert(thread_id.to_owned(), snapshot);
+        self.snapshots.insert(thread_id.into(), snapshot);
         let marker_item_id = self.create_marker(thread_id, turn_id, ctx.wall, producer.clone());
         // The replacement is always fresh: no candidates.
         let replacement_pass =
@@ -149,7 +148,7 @@ impl Replay<'_> {
         appended.push(marker_item_id.clone());
         appended.extend(replacement_item_ids.iter().cloned());
         self.append_thread_items(thread_id, &appended);
-        self.pending_compaction_replacements.insert(thread_id.to_owned(), replacement_item_ids.clone());
+        self.pending_compaction_replacements.insert(thread_id.into(), replacement_item_ids.clone());
 
         // Only requests seen so far count; later ones are never added.
         let request_ids = self
@@ -159,26 +158,26 @@ impl Replay<'_> {
             .map(|ids| ids.iter().cloned().collect())
             .unwrap_or_default();
         let compaction = Compaction {
-            compaction_id: compaction_id.to_owned(),
-            thread_id: thread_id.to_owned(),
-            codex_turn_id: turn_id.to_owned(),
+            compaction_id: compaction_id.into(),
+            thread_id: thread_id.into(),
+            codex_turn_id: turn_id.into(),
             installed_at_unix_ms: ctx.wall,
             marker_item_id,
             request_ids,
             input_item_ids,
             replacement_item_ids,
         };
-        self.trace.compactions.insert(compaction_id.to_owned(), compaction);
+        self.trace.compactions.insert(compaction_id.into(), compaction);
         Ok(())
     }
 
     /// The compaction marker: a fresh item that no linking step sees.
-    fn create_marker(&mut self, thread_id: &str, turn_id: &str, wall: i64, producer: ProducerRef) -> String {
+    fn create_marker(&mut self, thread_id: &str, turn_id: &str, wall: i64, producer: ProducerRef) -> CompactString {
         let item_id = self.next_item_id();
         let marker = ConversationItem {
             item_id: item_id.clone(),
-            thread_id: thread_id.to_owned(),
-            codex_turn_id: Some(turn_id.to_owned()),
+            thread_id: thread_id.into(),
+            codex_turn_id: Some(turn_id.into()),
             first_seen_at_unix_ms: wall,
             role: ConversationRole::Assistant,
             channel: None,

@@ -1,8 +1,9 @@
 //! Lookups kept in step with the reduced state, so that replay never scans every item or call.
 //!
 //! Upstream finds things by iterating its maps; each index here reproduces that iteration order:
-//! `BTreeSet<String>` for "first/last in lexicographic id order", `Vec` for list order.
+//! `BTreeSet<CompactString>` for "first/last in lexicographic id order", `Vec` for list order.
 
+use compact_str::CompactString;
 use std::collections::BTreeSet;
 
 // Ids are short strings hashed millions of times; SipHash's flooding defence buys nothing here.
@@ -11,37 +12,37 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::model::ConversationItemKind;
 
 /// Items of one thread with one model-visible call id and one kind.
-pub type CallKey = (String, String, ConversationItemKind);
+pub type CallKey = (CompactString, CompactString, ConversationItemKind);
 
 #[derive(Debug, Default)]
 pub struct Index {
     /// `(thread, call_id, kind) → item ids`: the call-id consistency check, code-cell source and
     /// output lookups, and the model-visible items a tool finds at start.
-    pub items_by_call: HashMap<CallKey, BTreeSet<String>>,
+    pub items_by_call: HashMap<CallKey, BTreeSet<CompactString>>,
     /// Per thread, the ids already in `conversation_item_ids`, which never repeats an id.
-    pub thread_items: HashMap<String, HashSet<String>>,
+    pub thread_items: HashMap<CompactString, HashSet<CompactString>>,
     /// `model_visible_call_id → tool call ids`, searched across all threads.
-    pub tools_by_model_visible_call: HashMap<String, Vec<String>>,
+    pub tools_by_model_visible_call: HashMap<CompactString, Vec<CompactString>>,
     /// `item id → inference calls whose response_item_ids contain it` (id order).
-    pub inferences_by_response_item: HashMap<String, BTreeSet<String>>,
+    pub inferences_by_response_item: HashMap<CompactString, BTreeSet<CompactString>>,
     /// `(thread, response_id) → inference calls` (id order), for `previous_response_id`.
-    pub inferences_by_response_id: HashMap<(String, String), BTreeSet<String>>,
+    pub inferences_by_response_id: HashMap<(CompactString, CompactString), BTreeSet<CompactString>>,
     /// `turn → inference calls`, closed when the turn ends.
-    pub inferences_by_turn: HashMap<String, Vec<String>>,
+    pub inferences_by_turn: HashMap<CompactString, Vec<CompactString>>,
     /// `turn → materialized code cells`, terminated when the turn fails or is interrupted.
-    pub code_cells_by_turn: HashMap<String, Vec<String>>,
+    pub code_cells_by_turn: HashMap<CompactString, Vec<CompactString>>,
     /// `code_cell_id → tools whose requester names it` (id order), for backfill when a queued cell
     /// materializes after its nested tools started.
-    pub tools_by_requester_cell: HashMap<String, BTreeSet<String>>,
+    pub tools_by_requester_cell: HashMap<CompactString, BTreeSet<CompactString>>,
     /// `(thread, model-visible call id) → queued code-cell starts` waiting for that source item.
-    pub code_cell_starts_by_source: HashMap<(String, String), Vec<String>>,
+    pub code_cell_starts_by_source: HashMap<(CompactString, CompactString), Vec<CompactString>>,
     /// Queued starts whose source item now exists; the next flush materializes them.
-    pub ready_code_cell_starts: BTreeSet<String>,
+    pub ready_code_cell_starts: BTreeSet<CompactString>,
     /// `(terminal id, operation id)` pairs already in a session's `operation_ids`: polling one
     /// session with many write_stdin calls must not rescan its list.
-    pub session_operations: HashSet<(String, String)>,
+    pub session_operations: HashSet<(CompactString, CompactString)>,
     /// `compaction_id → compaction requests` (id order), for `request_ids` at install.
-    pub compaction_requests_by_compaction: HashMap<String, BTreeSet<String>>,
+    pub compaction_requests_by_compaction: HashMap<CompactString, BTreeSet<CompactString>>,
 }
 
 impl Index {
@@ -50,38 +51,35 @@ impl Index {
         thread: &str,
         call_id: &str,
         kind: ConversationItemKind,
-    ) -> Option<&BTreeSet<String>> {
-        self.items_by_call.get(&(thread.to_owned(), call_id.to_owned(), kind))
+    ) -> Option<&BTreeSet<CompactString>> {
+        self.items_by_call.get(&(thread.into(), call_id.into(), kind))
     }
 
     pub fn add_item_with_call(&mut self, thread: &str, call_id: &str, kind: ConversationItemKind, item_id: &str) {
-        self.items_by_call.entry((thread.to_owned(), call_id.to_owned(), kind)).or_default().insert(item_id.to_owned());
+        self.items_by_call.entry((thread.into(), call_id.into(), kind)).or_default().insert(item_id.into());
     }
 
     /// Record that `inference`'s response items are now `new` instead of `old`.
-    pub fn set_response_items(&mut self, inference: &str, old: &[String], new: &[String]) {
+    pub fn set_response_items(&mut self, inference: &str, old: &[CompactString], new: &[CompactString]) {
         for item in old {
             if let Some(set) = self.inferences_by_response_item.get_mut(item) {
                 set.remove(inference);
             }
         }
         for item in new {
-            self.inferences_by_response_item.entry(item.clone()).or_default().insert(inference.to_owned());
+            self.inferences_by_response_item.entry(item.clone()).or_default().insert(inference.into());
         }
     }
 
     /// Record that `inference` in `thread` now has `new` as its response id instead of `old`.
     pub fn set_response_id(&mut self, thread: &str, inference: &str, old: Option<&str>, new: Option<&str>) {
         if let Some(old) = old {
-            if let Some(set) = self.inferences_by_response_id.get_mut(&(thread.to_owned(), old.to_owned())) {
+            if let Some(set) = self.inferences_by_response_id.get_mut(&(thread.into(), old.into())) {
                 set.remove(inference);
             }
         }
         if let Some(new) = new {
-            self.inferences_by_response_id
-                .entry((thread.to_owned(), new.to_owned()))
-                .or_default()
-                .insert(inference.to_owned());
+            self.inferences_by_response_id.entry((thread.into(), new.into())).or_default().insert(inference.into());
         }
     }
 }

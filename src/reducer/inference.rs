@@ -1,5 +1,6 @@
 //! Inference lifecycle and the request/response side of the conversation (§D.4.4–§D.6).
 
+use compact_str::CompactString;
 use serde_json::Value;
 
 use super::conversation::normalize::{normalize_items, NormalizedItem};
@@ -14,7 +15,7 @@ use crate::model::{ExecutionWindow, InferenceCall, InferenceTiming, ProducerRef,
 pub enum Outcome {
     /// `server` is read only under revisions with inference timing.
     Completed {
-        response_id: Option<String>,
+        response_id: Option<CompactString>,
         server: Option<ServerTimes>,
     },
     Failed,
@@ -43,7 +44,7 @@ impl Replay<'_> {
             call: inference_call_id.clone(),
             turn: codex_turn_id.clone(),
         })?;
-        if &turn.thread_id != thread_id {
+        if turn.thread_id != thread_id {
             return Err(ErrorKind::InferenceWrongThread {
                 call: inference_call_id.clone(),
                 thread: thread_id.clone(),
@@ -91,16 +92,16 @@ impl Replay<'_> {
         thread_id: &str,
         turn: &str,
         request_payload: &RawPayloadRef,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Vec<CompactString>, Error> {
         let (items, previous_response_id) = self.request_input(request_payload)?;
         let pass = |mode, previous, start_index| Pass::new(thread_id, turn, ctx.wall, mode, previous, start_index);
         match previous_response_id {
             Some(previous_response_id) => {
                 let prior = self.inference_with_response_id(thread_id, &previous_response_id).ok_or_else(|| {
-                    ErrorKind::UnknownPreviousResponse { call: call.to_owned(), response: previous_response_id.clone() }
+                    ErrorKind::UnknownPreviousResponse { call: call.into(), response: previous_response_id.clone() }
                 })?;
                 let prior = &self.trace.inference_calls[&prior];
-                let prefix: Vec<String> =
+                let prefix: Vec<CompactString> =
                     prior.request_item_ids.iter().chain(&prior.response_item_ids).cloned().collect();
                 // The delta is compared with the thread's current snapshot, not with the prefix.
                 let snapshot = self.take_snapshot(thread_id);
@@ -122,10 +123,10 @@ impl Replay<'_> {
     }
 
     /// A request payload's normalized `input` and its string `previous_response_id`, if any.
-    fn request_input(&self, payload: &RawPayloadRef) -> Result<(Vec<NormalizedItem>, Option<String>), Error> {
+    fn request_input(&self, payload: &RawPayloadRef) -> Result<(Vec<NormalizedItem>, Option<CompactString>), Error> {
         let id = &payload.raw_payload_id;
         let mut value = self.payload_json(payload)?;
-        let previous = value.get("previous_response_id").and_then(Value::as_str).map(str::to_owned);
+        let previous = value.get("previous_response_id").and_then(Value::as_str).map(CompactString::from);
         let input = match value.get_mut("input").map(Value::take) {
             None => return Err(ErrorKind::RequestMissingInput(id.clone()).into()),
             Some(Value::Array(input)) => input,
@@ -135,10 +136,10 @@ impl Replay<'_> {
     }
 
     /// The first call (in id order) of this thread whose response id is `response_id`.
-    fn inference_with_response_id(&self, thread_id: &str, response_id: &str) -> Option<String> {
+    fn inference_with_response_id(&self, thread_id: &str, response_id: &str) -> Option<CompactString> {
         self.index
             .inferences_by_response_id
-            .get(&(thread_id.to_owned(), response_id.to_owned()))
+            .get(&(thread_id.into(), response_id.into()))
             .and_then(|calls| calls.first())
             .cloned()
     }
@@ -148,11 +149,11 @@ impl Replay<'_> {
         ctx: Ctx,
         inference_call_id: &str,
         outcome: Outcome,
-        upstream_request_id: &Option<String>,
+        upstream_request_id: &Option<CompactString>,
         response_payload: Option<&RawPayloadRef>,
     ) -> Result<(), Error> {
         if !self.trace.inference_calls.contains_key(inference_call_id) {
-            return Err(ErrorKind::CompletionUnknownCall(inference_call_id.to_owned()).into());
+            return Err(ErrorKind::CompletionUnknownCall(inference_call_id.into()).into());
         }
         let response = match response_payload {
             Some(payload) => {
@@ -212,7 +213,7 @@ impl Replay<'_> {
         ctx: Ctx,
         inference_call_id: &str,
         payload: &RawPayloadRef,
-    ) -> Result<(Vec<String>, Option<TokenUsage>), Error> {
+    ) -> Result<(Vec<CompactString>, Option<TokenUsage>), Error> {
         let id = &payload.raw_payload_id;
         let mut value = self.payload_json(payload)?;
         let Some(Value::Array(output_items)) = value.get_mut("output_items").map(Value::take) else {
@@ -223,7 +224,7 @@ impl Replay<'_> {
         let (thread_id, turn_id) = (call.thread_id.clone(), call.codex_turn_id.clone());
         let mut snapshot = self.take_snapshot(&thread_id);
         let pass = Pass::new(&thread_id, &turn_id, ctx.wall, Mode::AppendOnly, &snapshot, snapshot.len())
-            .producing(vec![ProducerRef::Inference { inference_call_id: inference_call_id.to_owned() }]);
+            .producing(vec![ProducerRef::Inference { inference_call_id: inference_call_id.into() }]);
         let ids = self.reconcile(pass, items)?;
         self.append_thread_items(&thread_id, &ids);
         snapshot.extend(ids.iter().cloned());

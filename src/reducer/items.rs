@@ -2,6 +2,7 @@
 //! with `n` counting up from 1, so a lookup is an index, not a search through the ordered map of
 //! `state.json` (string comparisons were the reducer's largest cost on long conversations).
 
+use compact_str::CompactString;
 use std::collections::BTreeMap;
 
 use crate::model::ConversationItem;
@@ -40,7 +41,7 @@ impl Items {
     }
 
     /// The map `state.json` is written from, ordered by id as text.
-    pub(super) fn into_map(self) -> BTreeMap<String, ConversationItem> {
+    pub(super) fn into_map(self) -> BTreeMap<CompactString, ConversationItem> {
         self.items.into_iter().map(|item| (item.item_id.clone(), item)).collect()
     }
 }
@@ -60,8 +61,8 @@ mod tests {
 
     fn item(n: usize) -> ConversationItem {
         ConversationItem {
-            item_id: format!("conversation_item:{n}"),
-            thread_id: format!("t{n}"),
+            item_id: format!("conversation_item:{n}").into(),
+            thread_id: format!("t{n}").into(),
             codex_turn_id: None,
             first_seen_at_unix_ms: 0,
             role: ConversationRole::User,
@@ -88,7 +89,7 @@ mod tests {
             assert!(items.get(missing).is_none(), "{missing}");
             assert!(items.get_mut(missing).is_none(), "{missing}");
         }
-        let ids: Vec<String> = items.into_map().into_keys().collect();
+        let ids: Vec<CompactString> = items.into_map().into_keys().collect();
         assert_eq!(
             ids[..4],
             ["conversation_item:1", "conversation_item:10", "conversation_item:11", "conversation_item:2"]

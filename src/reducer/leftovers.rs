@@ -1,6 +1,7 @@
 //! What stayed queued at the end of replay. Upstream drops all of it silently; we return it as
 //! data so that `check` and the property suite can call it out.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::Replay;
@@ -27,10 +28,10 @@ impl Leftovers {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnmaterializedCodeCell {
-    pub code_cell_id: String,
-    pub thread_id: String,
-    pub runtime_cell_id: String,
-    pub model_visible_call_id: String,
+    pub code_cell_id: CompactString,
+    pub thread_id: CompactString,
+    pub runtime_cell_id: CompactString,
+    pub model_visible_call_id: CompactString,
     pub start_seq: u64,
     pub waiting_lifecycle_events: Vec<WaitingLifecycleEvent>,
 }
@@ -45,10 +46,10 @@ pub struct WaitingLifecycleEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UndeliveredEdge {
-    pub edge_id: String,
+    pub edge_id: CompactString,
     pub kind: InteractionEdgeKind,
     pub source: TraceAnchor,
-    pub target_thread_id: String,
+    pub target_thread_id: CompactString,
     pub reason: UndeliveredReason,
 }
 
@@ -65,8 +66,8 @@ pub enum UndeliveredReason {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnconsumedReplacement {
-    pub thread_id: String,
-    pub replacement_item_ids: Vec<String>,
+    pub thread_id: CompactString,
+    pub replacement_item_ids: Vec<CompactString>,
 }
 
 impl Replay<'_> {

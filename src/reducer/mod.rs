@@ -19,6 +19,7 @@ mod thread;
 mod timing;
 mod tool;
 
+use compact_str::{format_compact, CompactString};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -122,19 +123,19 @@ struct Replay<'b> {
     next_operation: u64,
     /// Per thread, the item ids of its latest request view; full requests reuse by position in it
     /// and incremental deltas must agree with it.
-    snapshots: HashMap<String, Vec<String>>,
+    snapshots: HashMap<CompactString, Vec<CompactString>>,
     /// Per thread, the replacement items of an installed compaction: a compaction rewrites the
     /// model's history, so only the next full request can show which items it kept.
-    pending_compaction_replacements: HashMap<String, Vec<String>>,
+    pending_compaction_replacements: HashMap<CompactString, Vec<CompactString>>,
     /// `(thread, runtime_cell_id) → code_cell_id`, recorded at start even while the start is
     /// queued, because nested tools and lifecycle events name cells by runtime id only.
-    runtime_cells: HashMap<(String, String), String>,
+    runtime_cells: HashMap<(CompactString, CompactString), CompactString>,
     /// Code-cell starts whose `exec` custom_tool_call item has not appeared yet: the runtime
     /// starts the cell before the stream-completion hook records the response that asked for it.
-    pending_code_cell_starts: BTreeMap<String, PendingCodeCellStart>,
+    pending_code_cell_starts: BTreeMap<CompactString, PendingCodeCellStart>,
     /// Initial responses and ends of still-queued cells: a fast cell can finish before its
     /// response is recorded. Kept sorted by seq and replayed when the cell materializes.
-    pending_code_cell_lifecycle: HashMap<String, Vec<PendingLifecycleEvent>>,
+    pending_code_cell_lifecycle: HashMap<CompactString, Vec<PendingLifecycleEvent>>,
     /// Agent edges waiting for the recipient's model-visible item: the child sees the message
     /// in a later request than the one the parent's tool event is recorded in.
     pending_edges: PendingEdges,
@@ -152,9 +153,9 @@ impl<'b> Replay<'b> {
         let (revision, bugs) = (options.revision, options.bugs);
         let manifest = &bundle.manifest;
         let trace = RolloutTrace::new(
-            manifest.trace_id.clone(),
-            manifest.rollout_id.clone(),
-            manifest.root_thread_id.clone(),
+            manifest.trace_id.as_str().into(),
+            manifest.rollout_id.as_str().into(),
+            manifest.root_thread_id.as_str().into(),
             manifest.started_at_unix_ms,
         );
         Replay {
@@ -310,13 +311,13 @@ impl Replay<'_> {
 
     /// A thread's snapshot, taken out rather than copied: a request replaces it afterwards, a
     /// response extends it, and a compaction puts it back unchanged.
-    fn take_snapshot(&mut self, thread_id: &str) -> Vec<String> {
+    fn take_snapshot(&mut self, thread_id: &str) -> Vec<CompactString> {
         self.snapshots.remove(thread_id).unwrap_or_default()
     }
 
     /// The next `conversation_item:<n>`, from the counter all threads share.
-    fn next_item_id(&mut self) -> String {
-        let item_id = format!("{}{}", items::PREFIX, self.next_item);
+    fn next_item_id(&mut self) -> CompactString {
+        let item_id = format_compact!("{}{}", items::PREFIX, self.next_item);
         self.next_item += 1;
         item_id
     }
@@ -329,6 +330,6 @@ impl Replay<'_> {
     }
 
     fn unknown_thread(thread_id: &str) -> Error {
-        ErrorKind::UnknownThread(thread_id.to_owned()).into()
+        ErrorKind::UnknownThread(thread_id.into()).into()
     }
 }

@@ -1,5 +1,6 @@
 //! Terminal operations and sessions for exec_command and write_stdin tools (§D.8).
 
+use compact_str::{format_compact, CompactString, ToCompactString};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -15,21 +16,21 @@ use crate::model::{
 /// A tool dispatch invocation, as far as write_stdin reads it.
 #[derive(Deserialize)]
 struct DispatchInvocation {
-    tool_name: String,
+    tool_name: CompactString,
     payload: DispatchPayload,
 }
 
 #[derive(Deserialize)]
 struct DispatchPayload {
     #[serde(rename = "type")]
-    payload_type: String,
-    arguments: Option<String>,
+    payload_type: CompactString,
+    arguments: Option<CompactString>,
 }
 
 #[derive(Deserialize)]
 struct WriteStdinArguments {
     session_id: Value,
-    chars: Option<String>,
+    chars: Option<CompactString>,
     yield_time_ms: Option<u64>,
     max_output_tokens: Option<u64>,
 }
@@ -37,20 +38,20 @@ struct WriteStdinArguments {
 /// An exec begin event, as far as a terminal operation reads it.
 #[derive(Deserialize)]
 struct ExecBegin {
-    process_id: Option<String>,
-    command: Vec<String>,
-    cwd: String,
-    interaction_input: Option<String>,
+    process_id: Option<CompactString>,
+    command: Vec<CompactString>,
+    cwd: CompactString,
+    interaction_input: Option<CompactString>,
 }
 
 /// An exec end event, as far as a terminal operation reads it.
 #[derive(Deserialize)]
 struct ExecEnd {
-    process_id: Option<String>,
-    stdout: String,
-    stderr: String,
+    process_id: Option<CompactString>,
+    stdout: CompactString,
+    stderr: CompactString,
     exit_code: i32,
-    formatted_output: String,
+    formatted_output: CompactString,
 }
 
 /// A tool dispatch result.
@@ -59,43 +60,43 @@ struct ExecEnd {
 enum DispatchResult {
     DirectResponse { response_item: Value },
     CodeModeResponse { value: Value },
-    Error { error: String },
+    Error { error: CompactString },
 }
 
 /// The structured result a code-mode write_stdin returns to JavaScript.
 #[derive(Deserialize)]
 struct CodeModeExecResult {
-    chunk_id: Option<String>,
+    chunk_id: Option<CompactString>,
     exit_code: Option<i32>,
     original_token_count: Option<u64>,
-    output: String,
+    output: CompactString,
 }
 
 /// Text of a tool output: a string, the joined `text` fields of an array, or other JSON.
-fn output_text(output: Option<&Value>) -> Option<String> {
+fn output_text(output: Option<&Value>) -> Option<CompactString> {
     match output? {
         Value::Null => None,
-        Value::String(text) => Some(text.clone()),
+        Value::String(text) => Some(text.as_str().into()),
         Value::Array(entries) => {
             let texts: Vec<&str> = entries.iter().filter_map(|e| e.get("text").and_then(Value::as_str)).collect();
-            (!texts.is_empty()).then(|| texts.join("\n"))
+            (!texts.is_empty()).then(|| texts.join("\n").into())
         }
-        other => Some(other.to_string()),
+        other => Some(other.to_compact_string()),
     }
 }
 
-fn text_result(output: String) -> TerminalResult {
+fn text_result(output: CompactString) -> TerminalResult {
     TerminalResult {
         exit_code: None,
         stdout: output.clone(),
-        stderr: String::new(),
+        stderr: CompactString::default(),
         formatted_output: Some(output),
         original_token_count: None,
         chunk_id: None,
     }
 }
 
-fn exec_result(end: ExecEnd) -> (TerminalResult, Option<String>) {
+fn exec_result(end: ExecEnd) -> (TerminalResult, Option<CompactString>) {
     let result = TerminalResult {
         exit_code: Some(end.exit_code),
         stdout: end.stdout,
@@ -110,23 +111,23 @@ fn exec_result(end: ExecEnd) -> (TerminalResult, Option<String>) {
 fn dispatch_result(result: DispatchResult) -> TerminalResult {
     match result {
         DispatchResult::DirectResponse { response_item } => {
-            text_result(output_text(response_item.get("output")).unwrap_or_else(|| response_item.to_string()))
+            text_result(output_text(response_item.get("output")).unwrap_or_else(|| response_item.to_compact_string()))
         }
         DispatchResult::CodeModeResponse { value } => match serde_json::from_value::<CodeModeExecResult>(value.clone())
         {
             Ok(exec) => TerminalResult {
                 exit_code: exec.exit_code,
                 stdout: exec.output.clone(),
-                stderr: String::new(),
+                stderr: CompactString::default(),
                 formatted_output: Some(exec.output),
                 original_token_count: exec.original_token_count,
                 chunk_id: exec.chunk_id,
             },
-            Err(_) => text_result(output_text(Some(&value)).unwrap_or_else(|| value.to_string())),
+            Err(_) => text_result(output_text(Some(&value)).unwrap_or_else(|| value.to_compact_string())),
         },
         DispatchResult::Error { error } => TerminalResult {
             exit_code: None,
-            stdout: String::new(),
+            stdout: CompactString::default(),
             stderr: error.clone(),
             formatted_output: Some(error),
             original_token_count: None,
@@ -136,14 +137,14 @@ fn dispatch_result(result: DispatchResult) -> TerminalResult {
 }
 
 /// The terminal id and request of a write_stdin dispatch invocation.
-fn write_stdin_request(value: &Value) -> Result<(String, TerminalRequest), DispatchCause> {
+fn write_stdin_request(value: &Value) -> Result<(CompactString, TerminalRequest), DispatchCause> {
     let invocation: DispatchInvocation =
         DispatchInvocation::deserialize(value).map_err(|e| DispatchCause::Shape(e.to_string()))?;
     if invocation.tool_name != "write_stdin" {
-        return Err(DispatchCause::NotWriteStdin(invocation.tool_name));
+        return Err(DispatchCause::NotWriteStdin(invocation.tool_name.to_string()));
     }
     if invocation.payload.payload_type != "function" {
-        return Err(DispatchCause::UnsupportedPayload(invocation.payload.payload_type));
+        return Err(DispatchCause::UnsupportedPayload(invocation.payload.payload_type.to_string()));
     }
     let arguments = invocation.payload.arguments.ok_or(DispatchCause::MissingArguments)?;
     let arguments: WriteStdinArguments =
@@ -158,7 +159,7 @@ fn write_stdin_request(value: &Value) -> Result<(String, TerminalRequest), Dispa
         yield_time_ms: arguments.yield_time_ms,
         max_output_tokens: arguments.max_output_tokens,
     };
-    Ok((session_id, request))
+    Ok((session_id.into(), request))
 }
 
 /// The result of an end payload and the process id it reports, if any.
@@ -166,7 +167,7 @@ fn terminal_response(
     kind: TerminalOperationKind,
     payload: &RawPayloadRef,
     value: &Value,
-) -> Result<(TerminalResult, Option<String>), Error> {
+) -> Result<(TerminalResult, Option<CompactString>), Error> {
     let id = &payload.raw_payload_id;
     let exec_end = ExecEnd::deserialize(value);
     match (kind, exec_end) {
@@ -178,7 +179,7 @@ fn terminal_response(
             Ok(result) => Ok((dispatch_result(result), None)),
             Err(dispatch_error) => Err(Error::new(ErrorKind::WriteStdinResponseParse {
                 payload: id.clone(),
-                protocol_error: protocol_error.to_string(),
+                protocol_error: protocol_error.to_compact_string(),
             })
             .with_detail(dispatch_error)),
         },
@@ -194,7 +195,7 @@ impl Replay<'_> {
         thread_id: &str,
         invocation: &RawPayloadRef,
         value: &Value,
-    ) -> Result<String, Error> {
+    ) -> Result<CompactString, Error> {
         let (terminal_id, request) = write_stdin_request(value).map_err(|cause| {
             Error::new(ErrorKind::TerminalInvocationParse(invocation.raw_payload_id.clone())).with_detail(cause)
         })?;
@@ -215,7 +216,7 @@ impl Replay<'_> {
         ctx: Ctx,
         tool_call_id: &str,
         runtime: &RawPayloadRef,
-    ) -> Result<String, Error> {
+    ) -> Result<CompactString, Error> {
         let value = self.payload_json(runtime)?;
         let begin: ExecBegin = serde_json::from_value(value).map_err(|e| {
             Error::new(ErrorKind::TerminalRuntimeStartParse(runtime.raw_payload_id.clone())).with_detail(e)
@@ -234,7 +235,7 @@ impl Replay<'_> {
             _ => (
                 TerminalOperationKind::ExecCommand,
                 TerminalRequest::ExecCommand {
-                    display_command: begin.command.join(" "),
+                    display_command: begin.command.join(" ").into(),
                     command: begin.command,
                     cwd: begin.cwd,
                     yield_time_ms: None,
@@ -251,16 +252,16 @@ impl Replay<'_> {
         ctx: Ctx,
         tool_call_id: &str,
         kind: TerminalOperationKind,
-        terminal_id: Option<String>,
+        terminal_id: Option<CompactString>,
         request: TerminalRequest,
         payload: &RawPayloadRef,
     ) -> TerminalOperation {
-        let operation_id = format!("terminal_operation:{}", self.next_operation);
+        let operation_id = format_compact!("terminal_operation:{}", self.next_operation);
         self.next_operation += 1;
         TerminalOperation {
             operation_id,
             terminal_id,
-            tool_call_id: tool_call_id.to_owned(),
+            tool_call_id: tool_call_id.into(),
             kind,
             execution: ExecutionWindow::running(ctx.wall, ctx.seq),
             request,
@@ -270,7 +271,7 @@ impl Replay<'_> {
         }
     }
 
-    fn create_operation(&mut self, thread_id: &str, operation: TerminalOperation) -> Result<String, Error> {
+    fn create_operation(&mut self, thread_id: &str, operation: TerminalOperation) -> Result<CompactString, Error> {
         let operation_id = operation.operation_id.clone();
         let session = operation
             .terminal_id
@@ -295,7 +296,7 @@ impl Replay<'_> {
             .trace
             .terminal_operations
             .get(operation_id)
-            .ok_or_else(|| ErrorKind::TerminalEndUnknownOperation(operation_id.to_owned()))?
+            .ok_or_else(|| ErrorKind::TerminalEndUnknownOperation(operation_id.into()))?
             .kind;
         let parsed = match payload {
             Some((payload, value)) => Some((payload, terminal_response(kind, payload, value)?)),
@@ -306,13 +307,10 @@ impl Replay<'_> {
         if let Some((payload, (result, end_terminal_id))) = parsed {
             push_unique(&mut operation.raw_payload_ids, &payload.raw_payload_id);
             match (&operation.terminal_id, end_terminal_id) {
-                (Some(from), Some(to)) if from != &to => {
-                    return Err(ErrorKind::ProcessIdChanged {
-                        operation: operation_id.to_owned(),
-                        from: from.clone(),
-                        to,
-                    }
-                    .into())
+                (Some(from), Some(to)) if from != to => {
+                    return Err(
+                        ErrorKind::ProcessIdChanged { operation: operation_id.into(), from: from.clone(), to }.into()
+                    )
                 }
                 (None, Some(to)) => operation.terminal_id = Some(to),
                 _ => {}
@@ -338,23 +336,23 @@ impl Replay<'_> {
         wall: i64,
         seq: u64,
     ) -> Result<(), Error> {
-        let session = self.trace.terminal_sessions.entry(terminal_id.to_owned()).or_insert_with(|| TerminalSession {
-            terminal_id: terminal_id.to_owned(),
-            thread_id: thread_id.to_owned(),
-            created_by_operation_id: operation_id.to_owned(),
+        let session = self.trace.terminal_sessions.entry(terminal_id.into()).or_insert_with(|| TerminalSession {
+            terminal_id: terminal_id.into(),
+            thread_id: thread_id.into(),
+            created_by_operation_id: operation_id.into(),
             operation_ids: Vec::new(),
             execution: ExecutionWindow::running(wall, seq),
         });
         if session.thread_id != thread_id {
             return Err(ErrorKind::TerminalSessionWrongThread {
-                terminal: terminal_id.to_owned(),
+                terminal: terminal_id.into(),
                 owner: session.thread_id.clone(),
-                thread: thread_id.to_owned(),
+                thread: thread_id.into(),
             }
             .into());
         }
-        if self.index.session_operations.insert((terminal_id.to_owned(), operation_id.to_owned())) {
-            session.operation_ids.push(operation_id.to_owned());
+        if self.index.session_operations.insert((terminal_id.into(), operation_id.into())) {
+            session.operation_ids.push(operation_id.into());
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Thread and turn events, with thread metadata and spawn origin (spec §D.2).
 
+use compact_str::{format_compact, CompactString};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -11,25 +12,25 @@ use crate::model::{AgentOrigin, AgentThread, CodeCellRuntimeStatus, CodexTurn, E
 /// The fields of a `session_metadata` payload the reducer reads; other keys are ignored.
 #[derive(Deserialize)]
 struct ThreadMetadata {
-    agent_path: Option<String>,
-    task_name: Option<String>,
-    nickname: Option<String>,
-    agent_role: Option<String>,
-    model: Option<String>,
+    agent_path: Option<CompactString>,
+    task_name: Option<CompactString>,
+    nickname: Option<CompactString>,
+    agent_role: Option<CompactString>,
+    model: Option<CompactString>,
     session_source: Option<Value>,
 }
 
 /// What `session_source.subagent.thread_spawn` says about a spawned thread.
 struct ThreadSpawn {
-    parent_thread_id: String,
-    agent_path: Option<String>,
-    task_name: Option<String>,
-    agent_role: Option<String>,
+    parent_thread_id: CompactString,
+    agent_path: Option<CompactString>,
+    task_name: Option<CompactString>,
+    agent_role: Option<CompactString>,
 }
 
 fn thread_spawn(session_source: Option<&Value>) -> Option<ThreadSpawn> {
     let spawn = session_source?.get("subagent")?.get("thread_spawn")?.as_object()?;
-    let text = |key: &str| spawn.get(key).and_then(Value::as_str).map(str::to_owned);
+    let text = |key: &str| spawn.get(key).and_then(Value::as_str).map(CompactString::from);
     Some(ThreadSpawn {
         parent_thread_id: text("parent_thread_id")?,
         agent_path: text("agent_path"),
@@ -61,7 +62,7 @@ impl Replay<'_> {
         metadata_payload: Option<&RawPayloadRef>,
     ) -> Result<(), Error> {
         if self.trace.threads.contains_key(thread_id) {
-            return Err(ErrorKind::DuplicateThreadStart(thread_id.to_owned()).into());
+            return Err(ErrorKind::DuplicateThreadStart(thread_id.into()).into());
         }
         let metadata = match metadata_payload {
             Some(payload) => {
@@ -73,23 +74,23 @@ impl Replay<'_> {
             }
             None => None,
         };
-        let meta = |f: fn(&ThreadMetadata) -> &Option<String>| metadata.as_ref().and_then(|m| f(m).clone());
+        let meta = |f: fn(&ThreadMetadata) -> &Option<CompactString>| metadata.as_ref().and_then(|m| f(m).clone());
         let spawn = thread_spawn(metadata.as_ref().and_then(|m| m.session_source.as_ref()));
         let spawn_agent_path = spawn.as_ref().and_then(|s| s.agent_path.clone().or_else(|| meta(|m| &m.agent_path)));
         let agent_path =
-            spawn_agent_path.clone().or_else(|| meta(|m| &m.agent_path)).unwrap_or_else(|| event_agent_path.to_owned());
+            spawn_agent_path.clone().or_else(|| meta(|m| &m.agent_path)).unwrap_or_else(|| event_agent_path.into());
         let origin = match spawn {
             Some(spawn) => {
                 let spawn_task_name = spawn
                     .task_name
                     .clone()
                     .or_else(|| meta(|m| &m.task_name))
-                    .or_else(|| spawn_agent_path.as_deref().and_then(last_segment).map(str::to_owned));
+                    .or_else(|| spawn_agent_path.as_deref().and_then(last_segment).map(CompactString::from));
                 let task_name =
-                    spawn_task_name.unwrap_or_else(|| last_segment(&agent_path).unwrap_or(&agent_path).to_owned());
+                    spawn_task_name.unwrap_or_else(|| last_segment(&agent_path).unwrap_or(&agent_path).into());
                 let agent_role = spawn.agent_role.clone().or_else(|| meta(|m| &m.agent_role)).unwrap_or_default();
                 AgentOrigin::Spawned {
-                    spawn_edge_id: format!("edge:spawn:{}:{}", spawn.parent_thread_id, thread_id),
+                    spawn_edge_id: format_compact!("edge:spawn:{}:{}", spawn.parent_thread_id, thread_id),
                     parent_thread_id: spawn.parent_thread_id,
                     task_name,
                     agent_role,
@@ -98,7 +99,7 @@ impl Replay<'_> {
             None => AgentOrigin::Root,
         };
         let thread = AgentThread {
-            thread_id: thread_id.to_owned(),
+            thread_id: thread_id.into(),
             agent_path,
             nickname: meta(|m| &m.nickname),
             origin,
@@ -106,7 +107,7 @@ impl Replay<'_> {
             default_model: meta(|m| &m.model),
             conversation_item_ids: Vec::new(),
         };
-        self.trace.threads.insert(thread_id.to_owned(), thread);
+        self.trace.threads.insert(thread_id.into(), thread);
         Ok(())
     }
 
@@ -118,18 +119,18 @@ impl Replay<'_> {
 
     pub(super) fn turn_started(&mut self, ctx: Ctx, codex_turn_id: &str, thread_id: &str) -> Result<(), Error> {
         if self.trace.codex_turns.contains_key(codex_turn_id) {
-            return Err(ErrorKind::DuplicateTurnStart(codex_turn_id.to_owned()).into());
+            return Err(ErrorKind::DuplicateTurnStart(codex_turn_id.into()).into());
         }
         if !self.trace.threads.contains_key(thread_id) {
             return Err(Self::unknown_thread(thread_id));
         }
         let turn = CodexTurn {
-            codex_turn_id: codex_turn_id.to_owned(),
-            thread_id: thread_id.to_owned(),
+            codex_turn_id: codex_turn_id.into(),
+            thread_id: thread_id.into(),
             execution: ExecutionWindow::running(ctx.wall, ctx.seq),
             input_item_ids: Vec::new(),
         };
-        self.trace.codex_turns.insert(codex_turn_id.to_owned(), turn);
+        self.trace.codex_turns.insert(codex_turn_id.into(), turn);
         Ok(())
     }
 
@@ -138,14 +139,14 @@ impl Replay<'_> {
         if let (Some(envelope_thread), Some(turn)) = (ctx.thread_id, turn.as_ref()) {
             if turn.thread_id != envelope_thread {
                 return Err(ErrorKind::TurnEndWrongThread {
-                    turn: codex_turn_id.to_owned(),
-                    thread: envelope_thread.to_owned(),
+                    turn: codex_turn_id.into(),
+                    thread: envelope_thread.into(),
                     owner: turn.thread_id.clone(),
                 }
                 .into());
             }
         }
-        let turn = turn.ok_or_else(|| ErrorKind::TurnEndUnknownTurn(codex_turn_id.to_owned()))?;
+        let turn = turn.ok_or_else(|| ErrorKind::TurnEndUnknownTurn(codex_turn_id.into()))?;
         turn.execution.end(ctx.wall, ctx.seq, status);
 
         // Yielded cells may outlive a completed turn; only a failed or interrupted turn ends them.

@@ -6,6 +6,7 @@ use crate::bundle::{RawPayload, ServerTime};
 use crate::error::{Error, ErrorKind};
 use crate::model::InferenceTiming;
 use crate::revision::Revision;
+use compact_str::CompactString;
 
 /// The server times of one `inference_completed`, both already type-checked.
 #[derive(Debug, Clone, Copy)]
@@ -19,11 +20,11 @@ impl Replay<'_> {
         &mut self,
         ctx: Ctx,
         inference_call_id: &str,
-        response_id: &Option<String>,
+        response_id: &Option<CompactString>,
         server_created_at_unix_ms: Option<i64>,
     ) -> Result<(), Error> {
         let Some(call) = self.trace.inference_calls.get_mut(inference_call_id) else {
-            return Err(ErrorKind::ResponseCreatedUnknownCall(inference_call_id.to_owned()).into());
+            return Err(ErrorKind::ResponseCreatedUnknownCall(inference_call_id.into()).into());
         };
         // No status or context checks: a created event after the call ended still applies (§4.2).
         if let Some(timing) = call.timing.as_mut() {
@@ -46,7 +47,7 @@ impl Replay<'_> {
 
     pub(super) fn inference_first_delta(&mut self, ctx: Ctx, inference_call_id: &str) -> Result<(), Error> {
         let Some(call) = self.trace.inference_calls.get_mut(inference_call_id) else {
-            return Err(ErrorKind::FirstDeltaUnknownCall(inference_call_id.to_owned()).into());
+            return Err(ErrorKind::FirstDeltaUnknownCall(inference_call_id.into()).into());
         };
         if let Some(timing) = call.timing.as_mut().filter(|t| t.first_delta_at_unix_ms.is_none()) {
             timing.first_delta_at_unix_ms = Some(ctx.wall);

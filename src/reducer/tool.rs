@@ -1,5 +1,6 @@
 //! Tool calls: start, MCP correlation, runtime events, end, and model-visible linking (§D.7).
 
+use compact_str::CompactString;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -49,9 +50,9 @@ impl Replay<'_> {
                 ToolCallRequester::CodeCell { code_cell_id }
             }
         };
-        let items_of = |kinds: [Kind; 2]| -> Vec<String> {
+        let items_of = |kinds: [Kind; 2]| -> Vec<CompactString> {
             let Some(call_id) = model_visible_call_id else { return Vec::new() };
-            let merged: BTreeSet<&String> = kinds
+            let merged: BTreeSet<&CompactString> = kinds
                 .iter()
                 .filter_map(|kind| self.index.items_with_call(&thread_id, call_id, *kind))
                 .flatten()
@@ -85,7 +86,7 @@ impl Replay<'_> {
             model_visible_call_id: model_visible_call_id.clone(),
             code_mode_runtime_tool_id: code_mode_runtime_tool_id.clone(),
             thread_id: thread_id.clone(),
-            started_by_codex_turn_id: ctx.codex_turn_id.map(str::to_owned),
+            started_by_codex_turn_id: ctx.codex_turn_id.map(CompactString::from),
             execution: ExecutionWindow::running(ctx.wall, ctx.seq),
             requester: requester.clone(),
             kind: kind.clone(),
@@ -120,15 +121,15 @@ impl Replay<'_> {
     }
 
     /// A tool's thread: the envelope thread, else the envelope turn's; an envelope turn must agree.
-    fn tool_thread(&self, ctx: Ctx) -> Result<String, Error> {
+    fn tool_thread(&self, ctx: Ctx) -> Result<CompactString, Error> {
         let turn = |turn_id: &str| {
             self.trace
                 .codex_turns
                 .get(turn_id)
-                .ok_or_else(|| Error::from(ErrorKind::ToolStartUnknownTurn(turn_id.to_owned())))
+                .ok_or_else(|| Error::from(ErrorKind::ToolStartUnknownTurn(turn_id.into())))
         };
         let thread_id = match (ctx.thread_id, ctx.codex_turn_id) {
-            (Some(thread), _) => thread.to_owned(),
+            (Some(thread), _) => CompactString::from(thread),
             (None, Some(turn_id)) => turn(turn_id)?.thread_id.clone(),
             (None, None) => return Err(ErrorKind::ToolStartWithoutContext.into()),
         };
@@ -137,10 +138,10 @@ impl Replay<'_> {
         }
         if let Some(turn_id) = ctx.codex_turn_id {
             let owner = &turn(turn_id)?.thread_id;
-            if owner != &thread_id {
+            if owner != thread_id {
                 return Err(ErrorKind::ToolStartWrongThread {
                     thread: thread_id,
-                    turn: turn_id.to_owned(),
+                    turn: turn_id.into(),
                     owner: owner.clone(),
                 }
                 .into());
@@ -175,7 +176,7 @@ impl Replay<'_> {
         // A wait for an unknown or still-queued cell is silently not linked.
         if let Some(code_cell_id) = self.runtime_cells.get(&self.runtime_cell_key(thread_id, cell_id)) {
             if let Some(cell) = self.trace.code_cells.get_mut(code_cell_id) {
-                cell.wait_tool_call_ids.push(tool_call_id.to_owned());
+                cell.wait_tool_call_ids.push(tool_call_id.into());
             }
         }
         Ok(())
@@ -186,9 +187,9 @@ impl Replay<'_> {
             .trace
             .tool_calls
             .get_mut(tool_call_id)
-            .ok_or_else(|| ErrorKind::McpUnknownToolCall(tool_call_id.to_owned()))?;
-        if tool.mcp_call_id.replace(mcp_call_id.to_owned()).is_some() {
-            return Err(ErrorKind::DuplicateMcpCorrelation(tool_call_id.to_owned()).into());
+            .ok_or_else(|| ErrorKind::McpUnknownToolCall(tool_call_id.into()))?;
+        if tool.mcp_call_id.replace(mcp_call_id.into()).is_some() {
+            return Err(ErrorKind::DuplicateMcpCorrelation(tool_call_id.into()).into());
         }
         Ok(())
     }
@@ -198,9 +199,9 @@ impl Replay<'_> {
         &mut self,
         tool_call_id: &str,
         runtime: &RawPayloadRef,
-        unknown: fn(String) -> ErrorKind,
+        unknown: fn(CompactString) -> ErrorKind,
     ) -> Result<&mut ToolCall, Error> {
-        let tool = self.trace.tool_calls.get_mut(tool_call_id).ok_or_else(|| unknown(tool_call_id.to_owned()))?;
+        let tool = self.trace.tool_calls.get_mut(tool_call_id).ok_or_else(|| unknown(tool_call_id.into()))?;
         push_unique(&mut tool.raw_runtime_payload_ids, &runtime.raw_payload_id);
         Ok(tool)
     }
@@ -215,7 +216,7 @@ impl Replay<'_> {
         let is_terminal = matches!(tool.kind, ToolCallKind::ExecCommand | ToolCallKind::WriteStdin);
         if is_terminal {
             if tool.terminal_operation_id.is_some() {
-                return Err(ErrorKind::SecondTerminalOperation(tool_call_id.to_owned()).into());
+                return Err(ErrorKind::SecondTerminalOperation(tool_call_id.into()).into());
             }
             let operation_id = self.terminal_from_runtime(ctx, tool_call_id, runtime)?;
             let tool = self.trace.tool_calls.get_mut(tool_call_id).expect("checked above");
@@ -254,7 +255,7 @@ impl Replay<'_> {
             .trace
             .tool_calls
             .get_mut(tool_call_id)
-            .ok_or_else(|| ErrorKind::ToolEndUnknownCall(tool_call_id.to_owned()))?;
+            .ok_or_else(|| ErrorKind::ToolEndUnknownCall(tool_call_id.into()))?;
         tool.execution.end(ctx.wall, ctx.seq, status);
         tool.raw_result_payload_id = result.map(|p| p.raw_payload_id.clone());
         // Without runtime events the dispatch result is all we know of the terminal operation.
@@ -305,7 +306,7 @@ impl Replay<'_> {
     /// are not assigned yet, so this links only later sightings (spec §D.7.3).
     fn link_tool_to_responses(&mut self, tool_call_id: &str) {
         let Some(tool) = self.trace.tool_calls.get(tool_call_id) else { return };
-        let inferences: BTreeSet<String> = tool
+        let inferences: BTreeSet<CompactString> = tool
             .model_visible_call_item_ids
             .iter()
             .filter_map(|item| self.index.inferences_by_response_item.get(item))
@@ -320,8 +321,8 @@ impl Replay<'_> {
     }
 }
 
-pub(super) fn push_unique(list: &mut Vec<String>, id: &str) {
+pub(super) fn push_unique(list: &mut Vec<CompactString>, id: &str) {
     if !list.iter().any(|existing| existing == id) {
-        list.push(id.to_owned());
+        list.push(id.into());
     }
 }

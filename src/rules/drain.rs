@@ -112,7 +112,7 @@ fn replacement_location(
         .filter_map(|c| events.compaction_installed(&c.compaction_id).map(|record| (record, &c.compaction_id)))
         .max_by_key(|(record, _)| record.line);
     match installed {
-        Some((record, compaction)) => (locate::at(Some(record)), compaction.clone()),
+        Some((record, compaction)) => (locate::at(Some(record)), compaction.to_string()),
         None => (Location::bundle(), "(unknown)".to_owned()),
     }
 }

@@ -382,8 +382,8 @@ mod delivery {
         TraceAnchor::ToolCall { tool_call_id: tool_call_id.into() }
     }
 
-    fn raw(ids: &[u32]) -> Vec<String> {
-        ids.iter().map(|n| format!("raw_payload:{n}")).collect()
+    fn raw(ids: &[u32]) -> Vec<compact_str::CompactString> {
+        ids.iter().map(|n| compact_str::format_compact!("raw_payload:{n}")).collect()
     }
 
     fn at(seq: i64) -> i64 {
@@ -397,7 +397,7 @@ mod delivery {
     /// A `send_message` edge still pending at the end, reported as never delivered.
     fn undelivered_send(tool_call_id: &str) -> UndeliveredEdge {
         UndeliveredEdge {
-            edge_id: format!("edge:tool:{tool_call_id}"),
+            edge_id: format!("edge:tool:{tool_call_id}").into(),
             kind: Kind::SendMessage,
             source: tool(tool_call_id),
             target_thread_id: CHILD_UUID.into(),
@@ -467,7 +467,7 @@ mod delivery {
 
         let edges = [
             InteractionEdge {
-                edge_id: spawn_edge_id(),
+                edge_id: spawn_edge_id().into(),
                 kind: Kind::SpawnAgent,
                 source: tool("call-spawn"),
                 target: item("conversation_item:1"),
@@ -507,7 +507,7 @@ mod delivery {
                 carried_raw_payload_ids: raw(&[10, 11]),
             },
         ];
-        let expected: BTreeMap<String, InteractionEdge> =
+        let expected: BTreeMap<compact_str::CompactString, InteractionEdge> =
             edges.into_iter().map(|edge| (edge.edge_id.clone(), edge)).collect();
         assert_eq!(lowercase.trace.interaction_edges, expected);
         assert_eq!(lowercase.leftovers, Leftovers::default());
@@ -529,7 +529,7 @@ mod delivery {
         let mut trace = spawn_rendered(&|id| id.to_uppercase());
         trace.thread(CHILD_UUID, "/root/child");
         let replayed = trace.replay();
-        let edge = &replayed.trace.interaction_edges[&spawn_edge_id()];
+        let edge = &replayed.trace.interaction_edges[spawn_edge_id().as_str()];
         assert_eq!(edge.target, TraceAnchor::Thread { thread_id: CHILD_UUID.into() });
         assert_eq!(replayed.leftovers, Leftovers::default());
     }
@@ -547,12 +547,12 @@ mod delivery {
     fn spawn_prompt_addressed_to_another_agent_is_not_the_delivery() {
         // Control: addressed to the child's own path, the item is the delivery.
         let delivered = spawned_child_shows(json!([agent_message("/root", "/root/child", "count the files")]));
-        assert_eq!(delivered.trace.interaction_edges[&spawn_edge_id()].target, item("conversation_item:1"));
+        assert_eq!(delivered.trace.interaction_edges[spawn_edge_id().as_str()].target, item("conversation_item:1"));
 
         // Same author and content, but addressed to `/root/other`: the edge stays pending and
         // falls back to the child thread at the end (§D.9.6).
         let replayed = spawned_child_shows(json!([agent_message("/root", "/root/other", "count the files")]));
-        let edge = &replayed.trace.interaction_edges[&spawn_edge_id()];
+        let edge = &replayed.trace.interaction_edges[spawn_edge_id().as_str()];
         assert_eq!(edge.target, TraceAnchor::Thread { thread_id: CHILD_UUID.into() });
         assert_eq!(edge.carried_item_ids, Vec::<String>::new());
         assert_eq!(edge.carried_raw_payload_ids, raw(&[1, 2]));

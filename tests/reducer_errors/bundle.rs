@@ -138,7 +138,7 @@ fn thread_with_metadata(metadata_payload: RawPayloadRef) -> RawPayload {
 
 fn metadata_ref(n: u64, path: &str) -> RawPayloadRef {
     RawPayloadRef {
-        raw_payload_id: format!("raw_payload:{n}"),
+        raw_payload_id: format!("raw_payload:{n}").into(),
         kind: RawPayloadKind::SessionMetadata,
         path: path.into(),
     }

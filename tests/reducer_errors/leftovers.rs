@@ -94,7 +94,7 @@ fn spawn_whose_child_starts_but_never_sees_the_message_falls_back_to_the_thread(
 
     let replayed = trace.replay();
     let edge = InteractionEdge {
-        edge_id: spawn_edge_id(),
+        edge_id: spawn_edge_id().into(),
         kind: InteractionEdgeKind::SpawnAgent,
         source: TraceAnchor::ToolCall { tool_call_id: "call-spawn".into() },
         target: TraceAnchor::Thread { thread_id: CHILD_UUID.into() },
@@ -103,7 +103,7 @@ fn spawn_whose_child_starts_but_never_sees_the_message_falls_back_to_the_thread(
         carried_item_ids: vec![],
         carried_raw_payload_ids: vec!["raw_payload:1".into(), "raw_payload:2".into(), "raw_payload:3".into()],
     };
-    assert_eq!(replayed.trace.interaction_edges, BTreeMap::from([(spawn_edge_id(), edge)]));
+    assert_eq!(replayed.trace.interaction_edges, BTreeMap::from([(spawn_edge_id().into(), edge)]));
     assert_eq!(replayed.leftovers, Leftovers::default());
 }
 
@@ -121,7 +121,7 @@ fn agent_result_whose_parent_never_shows_the_notification() {
         json!({ "child_agent_path": "/root/child", "message": "done", "status": { "completed": "done" } }),
     );
     trace.in_turn(RawPayload::AgentResultObserved {
-        edge_id: edge_id.clone(),
+        edge_id: edge_id.clone().into(),
         child_thread_id: CHILD_UUID.into(),
         child_codex_turn_id: "turn-child".into(),
         parent_thread_id: ROOT_UUID.into(),

@@ -85,8 +85,8 @@ impl Trace {
             seq,
             wall_time_unix_ms: STARTED_AT + seq as i64,
             rollout_id: "rollout-1".into(),
-            thread_id: Some(self.thread.clone()),
-            codex_turn_id: Some(self.turn.clone()),
+            thread_id: Some(self.thread.clone().into()),
+            codex_turn_id: Some(self.turn.clone().into()),
             payload,
         });
     }
@@ -134,7 +134,7 @@ impl Trace {
             None,
             RawPayload::InferenceCompleted {
                 inference_call_id: call.into(),
-                response_id: response_id.map(str::to_owned),
+                response_id: response_id.map(Into::into),
                 upstream_request_id: None,
                 server_created_at_unix_ms: None,
                 server_completed_at_unix_ms: None,
@@ -274,7 +274,7 @@ pub fn tool_started(
 ) -> RawPayload {
     RawPayload::ToolCallStarted {
         tool_call_id: tool_call_id.into(),
-        model_visible_call_id: model_visible_call_id.map(str::to_owned),
+        model_visible_call_id: model_visible_call_id.map(Into::into),
         code_mode_runtime_tool_id: None,
         requester: RawToolCallRequester::Model,
         kind,

@@ -12,7 +12,7 @@ use crate::support::{input, message, output, Trace};
 fn created(call: &str, response_id: Option<&str>, server: Option<i64>) -> RawPayload {
     RawPayload::InferenceResponseCreated {
         inference_call_id: call.into(),
-        response_id: response_id.map(str::to_owned),
+        response_id: response_id.map(Into::into),
         server_created_at_unix_ms: server,
     }
 }

@@ -1,6 +1,7 @@
 //! Multi-agent trees: spawned children and grandchildren (all in the root's bundle), messages to
 //! them, closes, and their results reaching their parent.
 
+use compact_str::{format_compact, CompactString};
 use serde_json::{json, Value};
 
 use super::conversation::{developer_message, ResponseItem};
@@ -14,10 +15,10 @@ use crate::reducer::UndeliveredReason;
 
 #[derive(Debug, Clone)]
 pub struct Child {
-    pub thread_id: String,
-    pub agent_path: String,
+    pub thread_id: CompactString,
+    pub agent_path: CompactString,
     /// The thread that spawned it: the root, or a child for a grandchild.
-    pub parent_thread: String,
+    pub parent_thread: CompactString,
     /// 1 for the root's children.
     pub depth: usize,
     pub started: bool,
@@ -26,9 +27,9 @@ pub struct Child {
 
 /// An agent-tool call, resolved to its child (`target` is the child's agent path).
 pub enum AgentCall {
-    Spawn { call_id: String, child: usize, plan: ChildPlan },
-    Message { call_id: String, child: usize, target: String, followup: bool, via_activity: bool },
-    Close { call_id: String, child: usize, target: String, via_activity: bool },
+    Spawn { call_id: CompactString, child: usize, plan: ChildPlan },
+    Message { call_id: CompactString, child: usize, target: CompactString, followup: bool, via_activity: bool },
+    Close { call_id: CompactString, child: usize, target: CompactString, via_activity: bool },
 }
 
 fn agent_message(author: &str, recipient: &str, text: &str) -> Value {
@@ -52,7 +53,7 @@ enum Delivery {
 /// The items that deliver `text`: a user message quoting a legacy communication comes first, as
 /// no inter-agent message (only an assistant message is one). Also the legacy item's text, a
 /// plain assistant message of the turn that sees it.
-fn delivery_items(form: Delivery, author: &str, recipient: &str, text: &str) -> (Vec<Value>, Option<String>) {
+fn delivery_items(form: Delivery, author: &str, recipient: &str, text: &str) -> (Vec<Value>, Option<CompactString>) {
     let message =
         |content: Value| json!({"type": "agent_message", "author": author, "recipient": recipient, "content": content});
     match form {
@@ -69,7 +70,7 @@ fn delivery_items(form: Delivery, author: &str, recipient: &str, text: &str) -> 
             let quoted = super::conversation::user_message(&legacy);
             let item =
                 json!({"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": legacy}]});
-            (vec![quoted, item], Some(legacy))
+            (vec![quoted, item], Some(legacy.into()))
         }
     }
 }
@@ -117,7 +118,13 @@ impl Emitter {
     /// The items that show a child its task or a message, in the next of the forms. Only a spawn
     /// task may come twice: a message edge's late runtime end would find the second copy
     /// unlinked and resolve to it (conflicting endpoints, §D.9.7).
-    fn delivery(&mut self, author: &str, recipient: &str, text: &str, task: bool) -> (Vec<Value>, Option<String>) {
+    fn delivery(
+        &mut self,
+        author: &str,
+        recipient: &str,
+        text: &str,
+        task: bool,
+    ) -> (Vec<Value>, Option<CompactString>) {
         let forms =
             [Delivery::Encrypted, Delivery::PreviewAndEncrypted, Delivery::Legacy, Delivery::Twice, Delivery::Text];
         let form = match forms[(self.next("delivery") as usize - 1) % forms.len()] {
@@ -147,20 +154,20 @@ impl Emitter {
         self.children.iter().find(|child| child.thread_id == thread)
     }
 
-    fn agent_path_of(&self, thread: &str) -> String {
-        self.child_of_thread(thread).map_or_else(|| ROOT_AGENT_PATH.to_owned(), |child| child.agent_path.clone())
+    fn agent_path_of(&self, thread: &str) -> CompactString {
+        self.child_of_thread(thread).map_or_else(|| ROOT_AGENT_PATH.into(), |child| child.agent_path.clone())
     }
 
     pub(super) fn plan_agent_call(&mut self, thread: &str, call: &Call, call_id: &str) -> Option<AgentCall> {
-        let call_id = call_id.to_owned();
+        let call_id = CompactString::from(call_id);
         match call {
             Call::Spawn(plan) => {
                 let child = self.children.len();
                 let depth = self.child_of_thread(thread).map_or(0, |parent| parent.depth) + 1;
                 self.children.push(Child {
-                    thread_id: format!("019d0000-0000-7000-8000-{:012x}", child + 2),
-                    agent_path: format!("{}/worker_{}", self.agent_path_of(thread), child + 1),
-                    parent_thread: thread.to_owned(),
+                    thread_id: format_compact!("019d0000-0000-7000-8000-{:012x}", child + 2),
+                    agent_path: format_compact!("{}/worker_{}", self.agent_path_of(thread), child + 1),
+                    parent_thread: thread.into(),
                     depth,
                     started: plan.fate != ChildFate::NeverStarts,
                     closed: false,
@@ -206,9 +213,9 @@ impl Emitter {
         reply: bool,
         calls: &[Call],
         preds: Vec<(usize, HbRule)>,
-    ) -> (String, usize, Option<String>) {
+    ) -> (CompactString, usize, Option<CompactString>) {
         let thread = self.children[child].thread_id.clone();
-        let turn_id = format!("turn-{}", self.next("turn"));
+        let turn_id = format_compact!("turn-{}", self.next("turn"));
         self.state(&thread).current_turn = Some(turn_id.clone());
         self.state(&thread).pending_inputs.extend(inputs);
         self.turn_started(&thread, &turn_id, preds);
@@ -233,13 +240,13 @@ impl Emitter {
     pub(super) fn run_agent_call(&mut self, thread: &str, turn: &str, request: usize, call: AgentCall) {
         self.reobserve_shown(thread, request);
         let after_request = self.after_request(request);
-        let call_id = call.call_id().to_owned();
+        let call_id = CompactString::from(call.call_id());
         match &call {
             AgentCall::Spawn { child, plan, .. } => {
                 let child = *child;
                 let Child { thread_id: child_thread, agent_path: child_path, depth, .. } = self.children[child].clone();
                 let parent_path = self.agent_path_of(thread);
-                let edge_id = format!("edge:spawn:{thread}:{child_thread}");
+                let edge_id = format_compact!("edge:spawn:{thread}:{child_thread}");
                 let end_body = if plan.via_activity {
                     self.activity(&call_id, child, "started")
                 } else {
@@ -261,7 +268,7 @@ impl Emitter {
                     self.facts.undelivered.insert(edge_id, UndeliveredReason::ChildThreadNeverStarted);
                     return;
                 }
-                let task_name = format!("worker_{}", child + 1);
+                let task_name = format_compact!("worker_{}", child + 1);
                 let mut metadata = json!({
                     "thread_id": child_thread, "agent_path": child_path, "task_name": task_name,
                     "nickname": format!("Worker{}", child + 1), "agent_role": "worker",
@@ -275,8 +282,8 @@ impl Emitter {
                 }
                 let fact = ThreadFact {
                     agent_path: child_path.clone(),
-                    nickname: Some(format!("Worker{}", child + 1)),
-                    spawned: Some((thread.to_owned(), task_name, "worker".to_owned())),
+                    nickname: Some(format_compact!("Worker{}", child + 1)),
+                    spawned: Some((thread.into(), task_name, "worker".into())),
                     end: None,
                 };
                 let started =
@@ -345,7 +352,7 @@ impl Emitter {
                         (start, runtime_events[0], Some(end))
                     }
                 };
-                let edge_id = format!("edge:tool:{call_id}");
+                let edge_id = format_compact!("edge:tool:{call_id}");
                 if !started {
                     self.facts.undelivered.insert(edge_id, UndeliveredReason::TargetThreadNeverStarted);
                     return;
@@ -405,14 +412,14 @@ impl Emitter {
                         carries,
                         ends: Some(false),
                     };
-                    self.facts.edges.insert(format!("edge:tool:{call_id}"), fact);
+                    self.facts.edges.insert(format_compact!("edge:tool:{call_id}"), fact);
                     return;
                 }
                 let (start, runtime_events, end) = self.direct_tool(thread, turn, spec, preds);
                 let close_end = *runtime_events.last().expect("a close has a runtime end");
                 let carries = self.payload_ids_of(&[&[start][..], &runtime_events, &[end]].concat());
                 self.facts.edges.insert(
-                    format!("edge:tool:{call_id}"),
+                    format_compact!("edge:tool:{call_id}"),
                     EdgeFact {
                         kind: InteractionEdgeKind::CloseAgent,
                         source: SourceFact::ToolCall(call_id.clone()),
@@ -457,15 +464,16 @@ impl Emitter {
         plan: ResultPlan,
     ) {
         let Child { thread_id: child_thread, agent_path: child_path, parent_thread, .. } = self.children[child].clone();
-        let edge_id = format!("edge:agent_result:{child_thread}:{child_turn}:{parent_thread}");
-        let message = format!("<subagent_notification>{child_path} finished {child_turn}</subagent_notification>");
+        let edge_id = format_compact!("edge:agent_result:{child_thread}:{child_turn}:{parent_thread}");
+        let message =
+            format_compact!("<subagent_notification>{child_path} finished {child_turn}</subagent_notification>");
         let carried = json!({"child_agent_path": child_path, "message": message, "status": {"completed": "done"}});
         let carried_payload = self.payload(RawPayloadKind::AgentResult, &carried);
         let carried = carried_payload.raw_payload_id.clone();
         let observed = RawPayload::AgentResultObserved {
             edge_id: edge_id.clone(),
             child_thread_id: child_thread.clone(),
-            child_codex_turn_id: child_turn.to_owned(),
+            child_codex_turn_id: child_turn.into(),
             parent_thread_id: parent_thread.clone(),
             message: message.clone(),
             carried_payload: Some(carried_payload),
@@ -477,8 +485,7 @@ impl Emitter {
         // later one finds it linked and stays pending), or after the parent showed it (see
         // `reobserve_shown`).
         let turn = self.next("result") % 3;
-        let again =
-            (turn == 1).then(|| Reobservation { child, turn: child_turn.to_owned(), payload: observed.clone() });
+        let again = (turn == 1).then(|| Reobservation { child, turn: child_turn.into(), payload: observed.clone() });
         let observations = if turn == 0 { 2 } else { 1 };
         for _ in 0..observations {
             let event =
@@ -557,11 +564,11 @@ impl Emitter {
 
 /// An agent result waiting to be shown to its parent.
 pub struct Notification {
-    edge_id: String,
-    parent_thread: String,
-    message: String,
+    edge_id: CompactString,
+    parent_thread: CompactString,
+    message: CompactString,
     /// The raw payload id of the result the edge carries.
-    carried: String,
+    carried: CompactString,
     source: SourceFact,
     /// Observed once more after the parent showed it, when the parent next runs an agent call.
     again: Option<Reobservation>,
@@ -569,6 +576,6 @@ pub struct Notification {
 
 pub struct Reobservation {
     child: usize,
-    turn: String,
+    turn: CompactString,
     payload: RawPayload,
 }

@@ -1,5 +1,6 @@
 //! Code cells: start, nested tools, initial response, end, and what the turn end does to them.
 
+use compact_str::{format_compact, CompactString, ToCompactString};
 use serde_json::{json, Value};
 
 use super::tools::{cell_source, exec_output, exec_request, Payloads, Runtime, ToolSpec};
@@ -13,8 +14,8 @@ use crate::generate::scenario::{CellFinal, CodeCellPlan};
 /// The end of a yielded cell that outlives its turn, written after the turn ends.
 #[derive(Debug)]
 pub struct DeferredCellEnd {
-    runtime_cell_id: String,
-    turn: String,
+    runtime_cell_id: CompactString,
+    turn: CompactString,
     status: Status,
     initial_response: usize,
 }
@@ -56,7 +57,7 @@ impl Emitter {
         preds: Vec<(usize, HbRule)>,
     ) -> usize {
         let response_payload = Some(self.payload(RawPayloadKind::ToolResult, &response_body(status, runtime_cell_id)));
-        let runtime_cell_id = runtime_cell_id.to_owned();
+        let runtime_cell_id = CompactString::from(runtime_cell_id);
         let payload = if end {
             RawPayload::CodeCellEnded { runtime_cell_id, status, response_payload }
         } else {
@@ -74,15 +75,15 @@ impl Emitter {
         runtime_cell_id: &str,
         plan: &CodeCellPlan,
     ) {
-        let cell_id = format!("code_cell:{call_id}");
-        self.cell_ids.insert((thread.to_owned(), runtime_cell_id.to_owned()), cell_id.clone());
+        let cell_id = format_compact!("code_cell:{call_id}");
+        self.cell_ids.insert((thread.into(), runtime_cell_id.into()), cell_id.clone());
         let source_js = cell_source(call_id);
         let start = self.push(
             Some(thread),
             Some(turn),
             RawPayload::CodeCellStarted {
-                runtime_cell_id: runtime_cell_id.to_owned(),
-                model_visible_call_id: call_id.to_owned(),
+                runtime_cell_id: runtime_cell_id.into(),
+                model_visible_call_id: call_id.into(),
                 source_js,
             },
             Tag::CellStart(cell_id.clone()),
@@ -93,13 +94,13 @@ impl Emitter {
         let mut nested = Vec::new();
         let mut last = (start, HbRule::NestedTool);
         for k in 0..plan.nested_tools {
-            let tool_call_id = format!("{call_id}-nested-{}", plan.nested_tools - k);
+            let tool_call_id = format_compact!("{call_id}-nested-{}", plan.nested_tools - k);
             let cmd = format!("ls {call_id}/{k}");
             let output = format!("file-{k}\n");
             let spec = ToolSpec {
                 tool_call_id: tool_call_id.clone(),
                 model_visible_call_id: None,
-                requester: RawToolCallRequester::CodeCell { runtime_cell_id: runtime_cell_id.to_owned() },
+                requester: RawToolCallRequester::CodeCell { runtime_cell_id: runtime_cell_id.into() },
                 kind: ToolCallKind::ExecCommand,
                 label: "exec_command",
                 invocation: Some(
@@ -118,7 +119,7 @@ impl Emitter {
             };
             let preds = vec![last, (start, HbRule::NestedTool)];
             let (_, _, end) = self.tool_events(thread, turn, spec, preds);
-            let request = exec_request(vec!["bash".into(), "-lc".into(), cmd]);
+            let request = exec_request(vec!["bash".into(), "-lc".into(), cmd.into()]);
             self.terminal_fact(&tool_call_id, None, request, exec_output(&output), Payloads::Runtime);
             last = (end, HbRule::NestedTool);
             nested.push(tool_call_id);
@@ -145,13 +146,13 @@ impl Emitter {
         self.facts.code_cells.insert(
             cell_id.clone(),
             CellFact {
-                thread_id: thread.to_owned(),
-                codex_turn_id: turn.to_owned(),
-                runtime_cell_id: runtime_cell_id.to_owned(),
+                thread_id: thread.into(),
+                codex_turn_id: turn.into(),
+                runtime_cell_id: runtime_cell_id.into(),
                 source_js: cell_source(call_id),
                 yielded: yields,
                 output_shown: false,
-                model_visible_call_id: call_id.to_owned(),
+                model_visible_call_id: call_id.into(),
                 runtime_status: final_status,
                 execution_status: execution_of(final_status),
                 ended: !ended_by_turn,
@@ -163,8 +164,8 @@ impl Emitter {
             self.state(thread).cells_ended_by_turn.push(cell_id);
         } else if plan.outlives_turn && yields {
             self.state(thread).deferred_cell_ends.push(DeferredCellEnd {
-                runtime_cell_id: runtime_cell_id.to_owned(),
-                turn: turn.to_owned(),
+                runtime_cell_id: runtime_cell_id.into(),
+                turn: turn.into(),
                 status: final_status,
                 initial_response: initial,
             });
@@ -179,7 +180,7 @@ impl Emitter {
             );
             self.state(thread).turn_waits.push(end);
             if plan.wait && yields {
-                self.state(thread).pending_wait_calls.push((runtime_cell_id.to_owned(), end));
+                self.state(thread).pending_wait_calls.push((runtime_cell_id.into(), end));
             }
         }
     }
@@ -222,8 +223,11 @@ impl Emitter {
         let deferred = std::mem::take(&mut self.state(thread).deferred_cell_ends);
         let turn_end = self.state(thread).last_spine;
         for end in deferred {
-            let cell_id =
-                self.cell_ids.get(&(thread.to_owned(), end.runtime_cell_id.clone())).cloned().unwrap_or_default();
+            let cell_id = self
+                .cell_ids
+                .get(&(CompactString::from(thread), end.runtime_cell_id.clone()))
+                .cloned()
+                .unwrap_or_default();
             let mut preds = vec![(end.initial_response, HbRule::CellLifecycle)];
             preds.extend(turn_end.map(|e| (e, HbRule::CellEndVsTurnEnd)));
             self.cell_event(
@@ -241,13 +245,13 @@ impl Emitter {
     /// initial response and end it sent before the stop. Its events come after every other
     /// event, so their seqs are the same in every legal order.
     pub(super) fn unrecorded_cell(&mut self, thread: &str, initial: Option<Status>, end: Option<Status>) {
-        let call_id = format!("call-{}", self.next("call"));
+        let call_id = format_compact!("call-{}", self.next("call"));
         let state = self.state(thread);
         state.next_runtime_cell += 1;
-        let runtime_cell_id = state.next_runtime_cell.to_string();
+        let runtime_cell_id = state.next_runtime_cell.to_compact_string();
         let turn = state.current_turn.clone().expect("a turn is running");
-        let cell_id = format!("code_cell:{call_id}");
-        self.cell_ids.insert((thread.to_owned(), runtime_cell_id.clone()), cell_id.clone());
+        let cell_id = format_compact!("code_cell:{call_id}");
+        self.cell_ids.insert((thread.into(), runtime_cell_id.clone()), cell_id.clone());
         let start = RawPayload::CodeCellStarted {
             runtime_cell_id: runtime_cell_id.clone(),
             model_visible_call_id: call_id.clone(),
@@ -263,7 +267,7 @@ impl Emitter {
             waiting.push((0, if is_end { "end" } else { "initial_response" }.to_owned(), status));
         }
         let fact = UnmaterializedCellFact {
-            thread_id: thread.to_owned(),
+            thread_id: thread.into(),
             runtime_cell_id,
             model_visible_call_id: call_id,
             start_seq: 0,

@@ -1,6 +1,7 @@
 //! Turns, inference exchanges and compactions: the requests a producer sends and the responses
 //! it records, with the conversation each thread has so far.
 
+use compact_str::{format_compact, CompactString};
 use serde_json::{json, Value};
 
 use std::collections::btree_map::Entry;
@@ -93,7 +94,7 @@ impl ResponseItem {
 
 impl Emitter {
     pub(super) fn turn(&mut self, thread: &str, plan: &TurnPlan) {
-        let turn_id = format!("turn-{}", self.next("turn"));
+        let turn_id = format_compact!("turn-{}", self.next("turn"));
         let state = self.state(thread);
         state.current_turn = Some(turn_id.clone());
         // A turn that never ended leaves its cells running; they are not this turn's.
@@ -121,9 +122,9 @@ impl Emitter {
 
     /// A turn's start event; the turn runs until [`Self::end_turn`], if it ever ends.
     pub(super) fn turn_started(&mut self, thread: &str, turn_id: &str, preds: Vec<(usize, HbRule)>) {
-        let payload = RawPayload::CodexTurnStarted { codex_turn_id: turn_id.to_owned(), thread_id: thread.to_owned() };
+        let payload = RawPayload::CodexTurnStarted { codex_turn_id: turn_id.into(), thread_id: thread.into() };
         self.spine(thread, false, payload, Tag::Plain, preds);
-        self.facts.turns.insert(turn_id.to_owned(), TurnFact { thread_id: thread.to_owned(), end: None });
+        self.facts.turns.insert(turn_id.into(), TurnFact { thread_id: thread.into(), end: None });
     }
 
     pub(super) fn end_turn(&mut self, thread: &str, status: ExecutionStatus) {
@@ -139,9 +140,9 @@ impl Emitter {
 
     /// One inference: request, response (or failure), and the tools its response asked for.
     /// Returns the text of its assistant message, when the response completed with one.
-    pub(super) fn exchange(&mut self, thread: &str, plan: &Exchange) -> Option<String> {
+    pub(super) fn exchange(&mut self, thread: &str, plan: &Exchange) -> Option<CompactString> {
         let call_id_base = self.next("inference");
-        let inference_id = format!("inference-{call_id_base}");
+        let inference_id = format_compact!("inference-{call_id_base}");
         let turn_id = self.state(thread).current_turn.clone().expect("a turn is running");
         let mut new_items = std::mem::take(&mut self.state(thread).pending_inputs);
         // Now and then the root's user repeats an earlier message word for word: a new item.
@@ -175,7 +176,7 @@ impl Emitter {
             }
         }
         let mut fact = InferenceFact {
-            thread_id: thread.to_owned(),
+            thread_id: thread.into(),
             codex_turn_id: turn_id.clone(),
             status: ExecutionStatus::Completed,
             request: request_payload.raw_payload_id.clone(),
@@ -192,10 +193,10 @@ impl Emitter {
             false,
             RawPayload::InferenceStarted {
                 inference_call_id: inference_id.clone(),
-                thread_id: thread.to_owned(),
+                thread_id: thread.into(),
                 codex_turn_id: turn_id.clone(),
-                model: MODEL.to_owned(),
-                provider_name: PROVIDER.to_owned(),
+                model: MODEL.into(),
+                provider_name: PROVIDER.into(),
                 request_payload,
                 request_input_mode: None,
             },
@@ -226,13 +227,14 @@ impl Emitter {
                 && (plan.outcome == Outcome::Completed
                     || matches!(plan.outcome, Outcome::Failed { partial: true } | Outcome::Cancelled { partial: true }))
             {
-                self.facts
-                    .reasoning
-                    .insert(format!("enc-reasoning-{n}"), (format!("thinking {n}"), format!("plan {n}")));
+                self.facts.reasoning.insert(
+                    format_compact!("enc-reasoning-{n}"),
+                    (format_compact!("thinking {n}"), format_compact!("plan {n}")),
+                );
             }
             items.push(ResponseItem { recorded, resent });
         }
-        let answer = plan.assistant_message.then(|| format!("answer {call_id_base}"));
+        let answer = plan.assistant_message.then(|| format_compact!("answer {call_id_base}"));
         if let Some(text) = &answer {
             let recorded = assistant_message(text);
             // Some of the root's answers are re-sent without their phase: another channel, so
@@ -266,9 +268,9 @@ impl Emitter {
         }
 
         let recorded: Vec<Value> = items.iter().map(|i| i.recorded.clone()).collect();
-        let cells: Vec<String> = tool_work.iter().filter_map(|w| w.code_cell_id()).collect();
+        let cells: Vec<CompactString> = tool_work.iter().filter_map(|w| w.code_cell_id()).collect();
         let tag = if cells.is_empty() { Tag::Plain } else { Tag::ExecResponse(cells) };
-        let response_id = format!("resp-{call_id_base}");
+        let response_id = format_compact!("resp-{call_id_base}");
         let payload = match plan.outcome {
             Outcome::Completed => {
                 let usage = json!({"input_tokens": 100 + call_id_base, "cached_input_tokens": 10, "cache_write_input_tokens": 3, "output_tokens": 20, "reasoning_output_tokens": 5, "total_tokens": 120 + call_id_base});
@@ -276,13 +278,13 @@ impl Emitter {
                 let response_payload = self.payload(RawPayloadKind::InferenceResponse, &response);
                 fact.response = Some(response_payload.raw_payload_id.clone());
                 fact.response_items = recorded.len();
-                fact.completed = Some((response_id.clone(), format!("req-{call_id_base}"), 100 + call_id_base));
+                fact.completed = Some((response_id.clone(), format_compact!("req-{call_id_base}"), 100 + call_id_base));
                 let (server_created_at_unix_ms, server_completed_at_unix_ms) =
                     self.completion_server_times(&inference_id, call_id_base, stream, true, &response_id);
                 RawPayload::InferenceCompleted {
                     inference_call_id: inference_id.clone(),
                     response_id: Some(response_id.clone()),
-                    upstream_request_id: Some(format!("req-{call_id_base}")),
+                    upstream_request_id: Some(format_compact!("req-{call_id_base}")),
                     server_created_at_unix_ms,
                     server_completed_at_unix_ms,
                     response_payload,
@@ -305,14 +307,14 @@ impl Emitter {
                     RawPayload::InferenceFailed {
                         inference_call_id: inference_id.clone(),
                         upstream_request_id: None,
-                        error: "stream disconnected before completion".to_owned(),
+                        error: "stream disconnected before completion".into(),
                         partial_response_payload,
                     }
                 } else {
                     RawPayload::InferenceCancelled {
                         inference_call_id: inference_id.clone(),
                         upstream_request_id: None,
-                        reason: "turn interrupted".to_owned(),
+                        reason: "turn interrupted".into(),
                         partial_response_payload,
                     }
                 }
@@ -344,8 +346,8 @@ impl Emitter {
     /// Compaction: request, completion, then the checkpoint. The next request is a full one.
     pub(super) fn compaction(&mut self, thread: &str, v2: bool) {
         let n = self.next("compaction");
-        let compaction_id = format!("compaction-{n}");
-        let request_id = format!("compaction_request:{n}");
+        let compaction_id = format_compact!("compaction-{n}");
+        let request_id = format_compact!("compaction_request:{n}");
         let turn_id = self.state(thread).current_turn.clone().expect("a turn is running");
         let state = self.state(thread);
         let pending = std::mem::take(&mut state.pending_inputs);
@@ -362,10 +364,10 @@ impl Emitter {
             RawPayload::CompactionRequestStarted {
                 compaction_id: compaction_id.clone(),
                 compaction_request_id: request_id.clone(),
-                thread_id: thread.to_owned(),
+                thread_id: thread.into(),
                 codex_turn_id: turn_id.clone(),
-                model: MODEL.to_owned(),
-                provider_name: PROVIDER.to_owned(),
+                model: MODEL.into(),
+                provider_name: PROVIDER.into(),
                 request_payload,
             },
             Tag::Plain,
@@ -413,7 +415,7 @@ impl Emitter {
         self.facts.compactions.insert(
             compaction_id,
             CompactionFact {
-                thread_id: thread.to_owned(),
+                thread_id: thread.into(),
                 codex_turn_id: turn_id,
                 // `additional_tools` items are not conversation items.
                 input_items: input_history.iter().filter(|item| item["type"] != "additional_tools").count(),

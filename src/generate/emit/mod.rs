@@ -10,6 +10,7 @@ mod tools;
 
 use std::collections::{BTreeMap, HashMap};
 
+use compact_str::{format_compact, CompactString};
 use serde_json::{json, Value};
 
 use super::facts::{ExpectedFacts, ThreadFact};
@@ -104,19 +105,19 @@ impl HbRule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tag {
     Plain,
-    CellStart(String),
-    CellLifecycle(String),
-    NestedToolStart(String),
+    CellStart(CompactString),
+    CellLifecycle(CompactString),
+    NestedToolStart(CompactString),
     /// An inference completion whose response carries these cells' `exec` items.
-    ExecResponse(Vec<String>),
+    ExecResponse(Vec<CompactString>),
     IncrementalRequest,
 }
 
 /// An event before it is given a seq and a wall time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedEvent {
-    pub thread_id: Option<String>,
-    pub codex_turn_id: Option<String>,
+    pub thread_id: Option<CompactString>,
+    pub codex_turn_id: Option<CompactString>,
     pub payload: RawPayload,
     pub tag: Tag,
 }
@@ -177,7 +178,7 @@ pub fn bundle_of<'a>(
                 schema_version: 1,
                 seq,
                 wall_time_unix_ms: manifest.started_at_unix_ms + seq as i64,
-                rollout_id: manifest.rollout_id.clone(),
+                rollout_id: manifest.rollout_id.as_str().into(),
                 thread_id: planned.thread_id.clone(),
                 codex_turn_id: planned.codex_turn_id.clone(),
                 payload: planned.payload.clone(),
@@ -197,20 +198,20 @@ struct ThreadState {
     /// Events whose outputs are in `pending_inputs`.
     pending_waits: Vec<usize>,
     /// Set while the last step was a completed exchange: an incremental request may follow.
-    last_response_id: Option<String>,
+    last_response_id: Option<CompactString>,
     last_spine: Option<usize>,
-    current_turn: Option<String>,
+    current_turn: Option<CompactString>,
     /// Events the current turn's end must follow.
     turn_waits: Vec<usize>,
     /// Terminal sessions still open, for write_stdin.
     open_sessions: Vec<u64>,
     next_runtime_cell: u64,
     /// Wait calls to issue in the next completed response: (runtime cell id, cell end event).
-    pending_wait_calls: Vec<(String, usize)>,
+    pending_wait_calls: Vec<(CompactString, usize)>,
     /// Ends of yielded cells that outlive the current turn, emitted after it ends.
     deferred_cell_ends: Vec<cells::DeferredCellEnd>,
     /// Cells of the current turn with no end event: the turn's end decides their status.
-    cells_ended_by_turn: Vec<String>,
+    cells_ended_by_turn: Vec<CompactString>,
 }
 
 struct Emitter {
@@ -218,11 +219,11 @@ struct Emitter {
     happens_before: Vec<Vec<(usize, HbRule)>>,
     payloads: BTreeMap<String, Vec<u8>>,
     facts: ExpectedFacts,
-    threads: HashMap<String, ThreadState>,
+    threads: HashMap<CompactString, ThreadState>,
     counters: HashMap<&'static str, u64>,
     children: Vec<agents::Child>,
     /// `(thread, runtime cell id) → code_cell_id`, for wait calls.
-    cell_ids: HashMap<(String, String), String>,
+    cell_ids: HashMap<(CompactString, CompactString), CompactString>,
     /// Agent results waiting to be shown to their parent.
     notifications: Vec<agents::Notification>,
     /// The last event of each terminal session's latest operation.
@@ -248,7 +249,7 @@ impl Emitter {
         let n = self.payloads.len() + 1;
         let path = format!("payloads/{n}.json");
         self.payloads.insert(path.clone(), serde_json::to_vec_pretty(value).expect("JSON serializes"));
-        RawPayloadRef { raw_payload_id: format!("raw_payload:{n}"), kind, path }
+        RawPayloadRef { raw_payload_id: format_compact!("raw_payload:{n}"), kind, path: path.into() }
     }
 
     fn push(
@@ -267,8 +268,8 @@ impl Emitter {
             }
         }
         self.events.push(PlannedEvent {
-            thread_id: thread.map(str::to_owned),
-            codex_turn_id: turn.map(str::to_owned),
+            thread_id: thread.map(CompactString::from),
+            codex_turn_id: turn.map(CompactString::from),
             payload,
             tag,
         });
@@ -296,7 +297,7 @@ impl Emitter {
     }
 
     /// The raw payload ids these events reference, in order.
-    fn payload_ids_of(&self, events: &[usize]) -> Vec<String> {
+    fn payload_ids_of(&self, events: &[usize]) -> Vec<CompactString> {
         events
             .iter()
             .flat_map(|&e| self.events[e].payload.payload_refs())
@@ -348,10 +349,7 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
     emitter.push(
         None,
         None,
-        RawPayload::RolloutStarted {
-            trace_id: "trace-generated".to_owned(),
-            root_thread_id: ROOT_THREAD_ID.to_owned(),
-        },
+        RawPayload::RolloutStarted { trace_id: "trace-generated".into(), root_thread_id: ROOT_THREAD_ID.into() },
         Tag::Plain,
         Vec::new(),
     );
@@ -359,7 +357,7 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
         "thread_id": ROOT_THREAD_ID, "agent_path": ROOT_AGENT_PATH, "nickname": null, "agent_role": null,
         "session_source": "exec", "cwd": "/repo", "model": MODEL, "provider_name": PROVIDER,
     });
-    let root = ThreadFact { agent_path: ROOT_AGENT_PATH.to_owned(), nickname: None, spawned: None, end: None };
+    let root = ThreadFact { agent_path: ROOT_AGENT_PATH.into(), nickname: None, spawned: None, end: None };
     emitter.start_thread(ROOT_THREAD_ID, root, &metadata, vec![(0, HbRule::ThreadSpine)]);
     if scenario.context_items {
         let items = conversation::context_items();
@@ -387,14 +385,14 @@ pub fn emit_as(scenario: &Scenario, revision: &Revision) -> Emitted {
 impl Emitter {
     fn start_thread(&mut self, thread: &str, fact: ThreadFact, metadata: &Value, preds: Vec<(usize, HbRule)>) -> usize {
         let metadata = self.payload(RawPayloadKind::SessionMetadata, metadata);
-        self.threads.insert(thread.to_owned(), ThreadState::default());
-        self.facts.threads.push(thread.to_owned());
+        self.threads.insert(thread.into(), ThreadState::default());
+        self.facts.threads.push(thread.into());
         let payload = RawPayload::ThreadStarted {
-            thread_id: thread.to_owned(),
+            thread_id: thread.into(),
             agent_path: fact.agent_path.clone(),
             metadata_payload: Some(metadata),
         };
-        self.facts.thread_facts.insert(thread.to_owned(), fact);
+        self.facts.thread_facts.insert(thread.into(), fact);
         self.spine(thread, false, payload, Tag::Plain, preds)
     }
 
@@ -411,7 +409,7 @@ impl Emitter {
             }
         }
         let preds = self.all_events_before();
-        let payload = RawPayload::ThreadEnded { thread_id: ROOT_THREAD_ID.to_owned(), status };
+        let payload = RawPayload::ThreadEnded { thread_id: ROOT_THREAD_ID.into(), status };
         self.spine(ROOT_THREAD_ID, false, payload, Tag::Plain, preds);
         let preds = self.all_events_before();
         self.push(None, None, RawPayload::RolloutEnded { status }, Tag::Plain, preds);

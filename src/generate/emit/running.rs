@@ -3,6 +3,8 @@
 //! `codex_turn_ended` 5). And rollouts that stop mid-work (the process is killed, the user
 //! quits): nothing after the stop is written.
 
+use compact_str::CompactString;
+
 use super::{Emitter, HbRule};
 use crate::bundle::{ExecutionStatus, RawPayload};
 use crate::generate::scenario::{Call, ChildFate, ChildPlan, Exchange, OpenWork, Outcome, ResultPlan};
@@ -63,7 +65,7 @@ impl Emitter {
     /// tools), when the next event of its thread's spine is its turn's end, is dropped: the call
     /// is left to that turn end.
     pub(super) fn leave_inferences_to_turn_end(&mut self) {
-        let dropped: Vec<(usize, String, ExecutionStatus)> =
+        let dropped: Vec<(usize, CompactString, ExecutionStatus)> =
             (0..self.events.len()).rev().filter_map(|index| self.left_to_turn_end(index)).collect();
         for (index, call, status) in dropped {
             self.remove_event(index);
@@ -74,7 +76,7 @@ impl Emitter {
     }
 
     /// The call of this terminal event and the status its turn end gives it, if it is dropped.
-    fn left_to_turn_end(&self, index: usize) -> Option<(usize, String, ExecutionStatus)> {
+    fn left_to_turn_end(&self, index: usize) -> Option<(usize, CompactString, ExecutionStatus)> {
         let call = match &self.events[index].payload {
             RawPayload::InferenceFailed { inference_call_id, partial_response_payload: None, .. }
             | RawPayload::InferenceCancelled { inference_call_id, partial_response_payload: None, .. } => {

@@ -1,6 +1,8 @@
 //! The inference-timing revision's stream events: response created and first delta between an
 //! inference's start and its terminal event, and the server times of its completion.
 
+use compact_str::format_compact;
+
 use super::{Emitter, HbRule, Tag};
 use crate::bundle::{RawPayload, ServerTime};
 use crate::generate::facts::TimingFact;
@@ -47,11 +49,11 @@ impl Emitter {
         );
         if streamed || !n.is_multiple_of(3) {
             let created_server = n.is_multiple_of(2).then(|| SERVER_EPOCH_MS + n as i64 * 1000);
-            let response_id = n.is_multiple_of(2).then(|| format!("resp-{n}"));
+            let response_id = n.is_multiple_of(2).then(|| format_compact!("resp-{n}"));
             stream.created_response_id = response_id.is_some();
             stream.created_server = created_server;
             let payload = RawPayload::InferenceResponseCreated {
-                inference_call_id: call.to_owned(),
+                inference_call_id: call.into(),
                 response_id,
                 server_created_at_unix_ms: created_server,
             };
@@ -62,7 +64,7 @@ impl Emitter {
         }
         if streamed {
             let after = stream.last.unwrap_or(started);
-            let payload = RawPayload::InferenceFirstDelta { inference_call_id: call.to_owned() };
+            let payload = RawPayload::InferenceFirstDelta { inference_call_id: call.into() };
             let delta =
                 self.push(Some(thread), Some(turn), payload, Tag::Plain, vec![(after, HbRule::InferenceStream)]);
             stream.last = Some(delta);
@@ -73,8 +75,8 @@ impl Emitter {
         if let (Some(last), false) = (stream.last.filter(|_| stream.created), *outcome == Outcome::Completed) {
             let server = SERVER_EPOCH_MS + n as i64 * 1000 + 1000;
             let payload = RawPayload::InferenceResponseCreated {
-                inference_call_id: call.to_owned(),
-                response_id: Some(format!("resp-{n}-retry")),
+                inference_call_id: call.into(),
+                response_id: Some(format_compact!("resp-{n}-retry")),
                 server_created_at_unix_ms: Some(server),
             };
             let second =
@@ -107,12 +109,12 @@ impl Emitter {
             server_response_completed_at_unix_ms: done,
             // Failed and cancelled calls keep the first id a created event gave them.
             response_id: match completed {
-                true => Some(response_id.to_owned()),
-                false if stream.created_response_id => Some(response_id.to_owned()),
-                false => stream.second_created_server.map(|_| format!("{response_id}-retry")),
+                true => Some(response_id.into()),
+                false if stream.created_response_id => Some(response_id.into()),
+                false => stream.second_created_server.map(|_| format_compact!("{response_id}-retry")),
             },
         };
-        self.facts.timing.insert(call.to_owned(), fact);
+        self.facts.timing.insert(call.into(), fact);
         (created.map(ServerTime::Millis), done.map(ServerTime::Millis))
     }
 }

@@ -1,5 +1,6 @@
 //! Direct tools, terminal sessions and code cells, with the events a producer writes for them.
 
+use compact_str::{format_compact, CompactString, ToCompactString};
 use serde_json::{json, Value};
 
 use super::conversation::ResponseItem;
@@ -11,12 +12,12 @@ use crate::model::{TerminalRequest, TerminalResult};
 
 /// A call the response carries, resolved against what the thread can do at this point.
 pub enum CallWork {
-    Exec { call_id: String, keep_open: bool, process_id_at_begin: bool },
-    WriteStdin { call_id: String, session: u64 },
-    Mcp { call_id: String },
-    ApplyPatch { call_id: String },
-    Cell { call_id: String, runtime_cell_id: String, plan: CodeCellPlan },
-    Wait { call_id: String, runtime_cell_id: String, cell_end: usize },
+    Exec { call_id: CompactString, keep_open: bool, process_id_at_begin: bool },
+    WriteStdin { call_id: CompactString, session: u64 },
+    Mcp { call_id: CompactString },
+    ApplyPatch { call_id: CompactString },
+    Cell { call_id: CompactString, runtime_cell_id: CompactString, plan: CodeCellPlan },
+    Wait { call_id: CompactString, runtime_cell_id: CompactString, cell_end: usize },
     Agent(super::agents::AgentCall),
 }
 
@@ -33,9 +34,9 @@ impl CallWork {
         }
     }
 
-    pub fn code_cell_id(&self) -> Option<String> {
+    pub fn code_cell_id(&self) -> Option<CompactString> {
         match self {
-            CallWork::Cell { call_id, .. } => Some(format!("code_cell:{call_id}")),
+            CallWork::Cell { call_id, .. } => Some(format_compact!("code_cell:{call_id}")),
             _ => None,
         }
     }
@@ -107,11 +108,11 @@ fn exec_command_line(call_id: &str) -> String {
 }
 
 /// What a reducer must show for these compact JSON arguments: at most 240 bytes, then `...`.
-fn expected_summary(arguments: &str) -> String {
+fn expected_summary(arguments: &str) -> CompactString {
     if arguments.len() > 240 {
-        format!("{}...", &arguments[..240])
+        format_compact!("{}...", &arguments[..240])
     } else {
-        arguments.to_owned()
+        arguments.into()
     }
 }
 
@@ -120,8 +121,8 @@ fn patch(call_id: &str) -> String {
 }
 
 /// The JavaScript of a cell: its `exec` item's input and its start's `source_js` are the same text.
-pub(super) fn cell_source(call_id: &str) -> String {
-    format!("const r = await tools.exec_command({{ cmd: \"ls {call_id}\" }});\ntext(r.output);")
+pub(super) fn cell_source(call_id: &str) -> CompactString {
+    format_compact!("const r = await tools.exec_command({{ cmd: \"ls {call_id}\" }});\ntext(r.output);")
 }
 
 fn invocation(tool_name: &str, namespace: Option<&str>, payload: Value) -> Value {
@@ -145,8 +146,8 @@ pub enum Runtime {
 
 /// What a tool's events say: who asked, what kind, invocation, runtime events and result.
 pub struct ToolSpec<'a> {
-    pub tool_call_id: String,
-    pub model_visible_call_id: Option<String>,
+    pub tool_call_id: CompactString,
+    pub model_visible_call_id: Option<CompactString>,
     pub requester: RawToolCallRequester,
     pub kind: ToolCallKind,
     pub label: &'a str,
@@ -169,8 +170,8 @@ impl<'a> ToolSpec<'a> {
         output: Value,
     ) -> Self {
         ToolSpec {
-            tool_call_id: call_id.to_owned(),
-            model_visible_call_id: Some(call_id.to_owned()),
+            tool_call_id: call_id.into(),
+            model_visible_call_id: Some(call_id.into()),
             requester: RawToolCallRequester::Model,
             kind,
             label,
@@ -215,14 +216,14 @@ impl Emitter {
         let requester_cell = match &spec.requester {
             RawToolCallRequester::Model => None,
             RawToolCallRequester::CodeCell { runtime_cell_id } => {
-                Some(self.cell_ids[&(thread.to_owned(), runtime_cell_id.clone())].clone())
+                Some(self.cell_ids[&(CompactString::from(thread), runtime_cell_id.clone())].clone())
             }
         };
         let fact = ToolFact {
-            thread_id: thread.to_owned(),
-            codex_turn_id: turn.to_owned(),
+            thread_id: thread.into(),
+            codex_turn_id: turn.into(),
             kind: spec.kind.clone(),
-            label: spec.label.to_owned(),
+            label: spec.label.into(),
             model_visible_call_id: spec.model_visible_call_id.clone(),
             requester_cell,
             mcp_call_id: None,
@@ -242,7 +243,7 @@ impl Emitter {
                 requester: spec.requester.clone(),
                 kind: spec.kind.clone(),
                 summary: ToolCallSummary::Generic {
-                    label: spec.label.to_owned(),
+                    label: spec.label.into(),
                     input_preview: None,
                     output_preview: None,
                 },
@@ -319,7 +320,7 @@ impl Emitter {
     pub(super) fn terminal_fact(
         &mut self,
         tool_call_id: &str,
-        terminal_id: Option<String>,
+        terminal_id: Option<CompactString>,
         request: TerminalRequest,
         result: TerminalResult,
         payloads: Payloads,
@@ -347,7 +348,7 @@ impl Emitter {
     }
 
     pub(super) fn plan_call(&mut self, thread: &str, call: &Call) -> CallWork {
-        let call_id = format!("call-{}", self.next("call"));
+        let call_id = format_compact!("call-{}", self.next("call"));
         match call {
             Call::ExecCommand { keep_open, process_id_at_begin } => {
                 CallWork::Exec { call_id, keep_open: *keep_open, process_id_at_begin: *process_id_at_begin }
@@ -361,7 +362,11 @@ impl Emitter {
             Call::CodeCell(plan) => {
                 let state = self.state(thread);
                 state.next_runtime_cell += 1;
-                CallWork::Cell { call_id, runtime_cell_id: state.next_runtime_cell.to_string(), plan: plan.clone() }
+                CallWork::Cell {
+                    call_id,
+                    runtime_cell_id: state.next_runtime_cell.to_compact_string(),
+                    plan: plan.clone(),
+                }
             }
             Call::Spawn(_) | Call::Message { .. } | Call::Close { .. } => {
                 match self.plan_agent_call(thread, call, &call_id) {
@@ -373,12 +378,12 @@ impl Emitter {
     }
 
     /// Waits for yielded cells, issued by the thread's next completed response.
-    pub(super) fn wait_calls(&mut self, thread: &str) -> Vec<(String, usize)> {
+    pub(super) fn wait_calls(&mut self, thread: &str) -> Vec<(CompactString, usize)> {
         std::mem::take(&mut self.state(thread).pending_wait_calls)
     }
 
-    pub(super) fn wait_call(&mut self, _thread: &str, (runtime_cell_id, cell_end): (String, usize)) -> CallWork {
-        CallWork::Wait { call_id: format!("call-{}", self.next("call")), runtime_cell_id, cell_end }
+    pub(super) fn wait_call(&mut self, _thread: &str, (runtime_cell_id, cell_end): (CompactString, usize)) -> CallWork {
+        CallWork::Wait { call_id: format_compact!("call-{}", self.next("call")), runtime_cell_id, cell_end }
     }
 
     /// Emit the events of one call of a completed response whose request is event `request`.
@@ -387,7 +392,7 @@ impl Emitter {
         match work {
             CallWork::Exec { call_id, keep_open, process_id_at_begin } => {
                 let session = keep_open.then(|| 1000 + self.next("session"));
-                let process_id = session.map(|s| s.to_string());
+                let process_id = session.map(|s| s.to_compact_string());
                 let cmd = exec_command_line(&call_id);
                 self.facts.json_summaries.insert(call_id.clone(), expected_summary(&json!({"cmd": cmd}).to_string()));
                 let command = json!(["bash", "-lc", cmd]);
@@ -403,12 +408,12 @@ impl Emitter {
                     output_item("function_call_output", &call_id, &output),
                 );
                 let (_, _, end) = self.direct_tool(thread, turn, spec, after_request);
-                let request = exec_request(vec!["bash".into(), "-lc".into(), cmd]);
+                let request = exec_request(vec!["bash".into(), "-lc".into(), cmd.into()]);
                 self.terminal_fact(&call_id, process_id, request, exec_output(&output), Payloads::Runtime);
                 if let Some(session) = session {
                     self.session_last.insert(session, end);
                     self.state(thread).open_sessions.push(session);
-                    self.facts.terminal_sessions.insert(session.to_string(), vec![call_id.clone()]);
+                    self.facts.terminal_sessions.insert(session.to_compact_string(), vec![call_id.clone()]);
                 }
             }
             CallWork::WriteStdin { call_id, session } => {
@@ -432,25 +437,25 @@ impl Emitter {
                     );
                     let (_, _, end) = self.direct_tool(thread, turn, spec, preds);
                     let request = TerminalRequest::WriteStdin {
-                        stdin: "y\n".to_owned(),
+                        stdin: "y\n".into(),
                         yield_time_ms: Some(250),
                         max_output_tokens: None,
                     };
                     let result = TerminalResult { exit_code: None, ..exec_output(&text) };
-                    let terminal = Some(session.to_string());
+                    let terminal = Some(session.to_compact_string());
                     self.terminal_fact(&call_id, terminal, request, result, Payloads::InvocationAndResult);
                     end
                 };
                 self.session_last.insert(session, end);
                 self.facts.session_reuses += 1;
-                self.facts.terminal_sessions.entry(session.to_string()).or_default().push(call_id.clone());
+                self.facts.terminal_sessions.entry(session.to_compact_string()).or_default().push(call_id.clone());
             }
             CallWork::Mcp { call_id } => {
                 let arguments = json!({"query": format!("label:bug {call_id}")});
                 let mcp_invocation = json!({"server": "github", "tool": "search_issues", "arguments": arguments});
                 let spec = ToolSpec::direct(
                     &call_id,
-                    ToolCallKind::Other { name: "mcp__github__search_issues".to_owned() },
+                    ToolCallKind::Other { name: "mcp__github__search_issues".into() },
                     "mcp__github__search_issues",
                     invocation(
                         "search_issues",
@@ -466,7 +471,7 @@ impl Emitter {
                     output_item("function_call_output", &call_id, "2 issues"),
                 );
                 let (start, _, _) = self.direct_tool(thread, turn, spec, after_request);
-                let mcp_call_id = format!("{:08x}-0000-4000-8000-000000000000", self.next("mcp"));
+                let mcp_call_id = format_compact!("{:08x}-0000-4000-8000-000000000000", self.next("mcp"));
                 self.tool_fact(&call_id).mcp_call_id = Some(mcp_call_id.clone());
                 self.push(
                     None,
@@ -502,7 +507,7 @@ impl Emitter {
                 let arguments = json!({"cell_id": runtime_cell_id, "yield_time_ms": 1000});
                 let spec = ToolSpec::direct(
                     &call_id,
-                    ToolCallKind::Other { name: "wait".to_owned() },
+                    ToolCallKind::Other { name: "wait".into() },
                     "wait",
                     function_invocation("wait", &arguments),
                     Vec::new(),
@@ -510,7 +515,7 @@ impl Emitter {
                 );
                 let (_, _, end) = self.direct_tool(thread, turn, spec, after_request);
                 self.happens_before[end].push((cell_end, HbRule::WaitAfterCellEnd));
-                let cell_id = self.cell_ids.get(&(thread.to_owned(), runtime_cell_id)).cloned();
+                let cell_id = self.cell_ids.get(&(CompactString::from(thread), runtime_cell_id)).cloned();
                 if let Some(cell) = cell_id.and_then(|id| self.facts.code_cells.get_mut(&id)) {
                     cell.wait_tool_call_ids.push(call_id.clone());
                 }
@@ -532,7 +537,7 @@ impl Emitter {
         output: &str,
         preds: Vec<(usize, HbRule)>,
     ) -> usize {
-        let process_id = session.to_string();
+        let process_id = session.to_compact_string();
         let command = json!(["bash", "-lc", "cat"]);
         let begin = json!({"call_id": call_id, "process_id": process_id, "turn_id": turn, "command": command, "cwd": "/repo", "parsed_cmd": [], "source": "unified_exec_interaction", "interaction_input": "y\n"});
         let end = json!({"call_id": call_id, "process_id": process_id, "turn_id": turn, "command": command, "cwd": "/repo", "stdout": output, "stderr": "", "aggregated_output": output, "exit_code": 0, "duration": {"secs": 0, "nanos": 250}, "formatted_output": output, "status": "completed"});
@@ -548,8 +553,7 @@ impl Emitter {
             )
         };
         let (_, _, end) = self.direct_tool(thread, turn, spec, preds);
-        let request =
-            TerminalRequest::WriteStdin { stdin: "y\n".to_owned(), yield_time_ms: None, max_output_tokens: None };
+        let request = TerminalRequest::WriteStdin { stdin: "y\n".into(), yield_time_ms: None, max_output_tokens: None };
         self.terminal_fact(call_id, Some(process_id), request, exec_output(output), Payloads::Runtime);
         end
     }
@@ -563,11 +567,11 @@ pub(super) enum Payloads {
 }
 
 /// An exec_command operation's request, as its runtime begin states it.
-pub(super) fn exec_request(command: Vec<String>) -> TerminalRequest {
+pub(super) fn exec_request(command: Vec<CompactString>) -> TerminalRequest {
     TerminalRequest::ExecCommand {
-        display_command: command.join(" "),
+        display_command: command.join(" ").into(),
         command,
-        cwd: "/repo".to_owned(),
+        cwd: "/repo".into(),
         yield_time_ms: None,
         max_output_tokens: None,
     }
@@ -577,9 +581,9 @@ pub(super) fn exec_request(command: Vec<String>) -> TerminalRequest {
 pub(super) fn exec_output(output: &str) -> TerminalResult {
     TerminalResult {
         exit_code: Some(0),
-        stdout: output.to_owned(),
-        stderr: String::new(),
-        formatted_output: Some(output.to_owned()),
+        stdout: output.into(),
+        stderr: CompactString::default(),
+        formatted_output: Some(output.into()),
         original_token_count: None,
         chunk_id: None,
     }

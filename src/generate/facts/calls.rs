@@ -1,6 +1,7 @@
 //! What each thread, inference call and codex turn of a generated stream must look like once
 //! reduced: owner or origin, status, end, the response's ids and usage, and its payloads.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::ExecutionStatus;
@@ -10,10 +11,10 @@ use crate::model::{AgentOrigin, ExecutionWindow, RolloutTrace};
 /// (`None` while it never ends).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadFact {
-    pub agent_path: String,
-    pub nickname: Option<String>,
+    pub agent_path: CompactString,
+    pub nickname: Option<CompactString>,
     /// `(parent_thread_id, task_name, agent_role)` of a spawned child; `None` for the root.
-    pub spawned: Option<(String, String, String)>,
+    pub spawned: Option<(CompactString, CompactString, CompactString)>,
     pub end: Option<ExecutionStatus>,
 }
 
@@ -41,16 +42,16 @@ impl ThreadFact {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InferenceFact {
-    pub thread_id: String,
-    pub codex_turn_id: String,
+    pub thread_id: CompactString,
+    pub codex_turn_id: CompactString,
     pub status: ExecutionStatus,
-    pub request: String,
+    pub request: CompactString,
     /// The response payload: a completed call's, or a failed or cancelled call's partial one.
-    pub response: Option<String>,
+    pub response: Option<CompactString>,
     /// How many output items that payload lists.
     pub response_items: usize,
     /// `(response_id, upstream_request_id, input_tokens)` of a completed call.
-    pub completed: Option<(String, String, u64)>,
+    pub completed: Option<(CompactString, CompactString, u64)>,
 }
 
 impl InferenceFact {
@@ -91,7 +92,7 @@ impl InferenceFact {
 /// A turn's status, and whether its end is recorded: `None` for a turn that never ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TurnFact {
-    pub thread_id: String,
+    pub thread_id: CompactString,
     pub end: Option<ExecutionStatus>,
 }
 

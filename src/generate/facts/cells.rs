@@ -1,5 +1,6 @@
 //! What each code cell of a generated stream must look like once reduced.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::{CodeCellRuntimeStatus, ExecutionStatus};
@@ -8,22 +9,22 @@ use crate::reducer::Leftovers;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellFact {
-    pub thread_id: String,
-    pub codex_turn_id: String,
-    pub runtime_cell_id: String,
-    pub source_js: String,
+    pub thread_id: CompactString,
+    pub codex_turn_id: CompactString,
+    pub runtime_cell_id: CompactString,
+    pub source_js: CompactString,
     /// Whether its initial response said `yielded` (which records `yielded_at`).
     pub yielded: bool,
     /// Whether a later request of its thread carried its output item (which the cell then lists).
     pub output_shown: bool,
-    pub model_visible_call_id: String,
+    pub model_visible_call_id: CompactString,
     pub runtime_status: CodeCellRuntimeStatus,
     pub execution_status: ExecutionStatus,
     /// Whether `execution` has ended: an end event or a failed/interrupted turn ends it, an
     /// initial response never does.
     pub ended: bool,
-    pub nested_tool_call_ids: Vec<String>,
-    pub wait_tool_call_ids: Vec<String>,
+    pub nested_tool_call_ids: Vec<CompactString>,
+    pub wait_tool_call_ids: Vec<CompactString>,
 }
 
 impl CellFact {
@@ -78,7 +79,7 @@ impl CellFact {
 fn cell_details(id: &str, cell: &CodeCell, fact: &CellFact, trace: &RolloutTrace, problems: &mut Vec<String>) {
     let initial = cell.initial_response_at_unix_ms.is_some() && cell.initial_response_seq.is_some();
     let yielded = (cell.yielded_at_unix_ms.is_some(), cell.yielded_seq.is_some()) == (fact.yielded, fact.yielded);
-    let producer = ProducerRef::CodeCell { code_cell_id: id.to_owned() };
+    let producer = ProducerRef::CodeCell { code_cell_id: id.into() };
     let outputs_ok = cell.output_item_ids.iter().all(|item_id| {
         trace.conversation_items.get(item_id).is_some_and(|item| {
             item.kind == ConversationItemKind::CustomToolCallOutput
@@ -106,9 +107,9 @@ fn cell_details(id: &str, cell: &CodeCell, fact: &CellFact, trace: &RolloutTrace
 /// trace, so it has no `code_cells` entry and the leftovers list it (spec §D.3.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnmaterializedCellFact {
-    pub thread_id: String,
-    pub runtime_cell_id: String,
-    pub model_visible_call_id: String,
+    pub thread_id: CompactString,
+    pub runtime_cell_id: CompactString,
+    pub model_visible_call_id: CompactString,
     /// Seqs are known in any legal order: the cell's events are the stream's last.
     pub start_seq: u64,
     /// Its initial response and end that waited on it, by seq: `(seq, event, status)`.
@@ -117,7 +118,7 @@ pub struct UnmaterializedCellFact {
 
 /// The leftovers list exactly the predicted unmaterialized cells, in code cell id order.
 pub fn check_unmaterialized(
-    facts: &std::collections::BTreeMap<String, UnmaterializedCellFact>,
+    facts: &std::collections::BTreeMap<CompactString, UnmaterializedCellFact>,
     leftovers: &Leftovers,
     problems: &mut Vec<String>,
 ) {

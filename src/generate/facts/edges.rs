@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
@@ -16,7 +17,7 @@ pub struct EdgeFact {
     pub target: TargetFact,
     /// Raw payloads the edge must carry in any legal order (tool invocation, the runtime event
     /// that creates it, the tool result; an agent result's payload).
-    pub carries: Vec<String>,
+    pub carries: Vec<CompactString>,
     /// Whether the edge must have an end time; `None` where upstream's order decides it (a
     /// late interaction end is lost).
     #[serde(default)]
@@ -27,18 +28,18 @@ pub struct EdgeFact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceFact {
     /// The tool call whose runtime created it.
-    ToolCall(String),
+    ToolCall(CompactString),
     /// An agent result: the child turn's latest assistant message, found by thread and text.
-    Message { thread: String, text: String },
+    Message { thread: CompactString, text: CompactString },
     /// An agent result of a child turn that wrote no assistant message.
-    Thread(String),
+    Thread(CompactString),
 }
 
 /// Where an edge must land: an item of a thread, or the thread itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TargetFact {
-    ItemOf(String),
-    Thread(String),
+    ItemOf(CompactString),
+    Thread(CompactString),
 }
 
 impl EdgeFact {
@@ -54,7 +55,7 @@ impl EdgeFact {
             // Only an assistant message delivers: a user message quoting the words never does.
             (TargetFact::ItemOf(thread), TraceAnchor::ConversationItem { item_id }) => {
                 trace.conversation_items.get(item_id).is_some_and(|item| {
-                    &item.thread_id == thread
+                    item.thread_id == thread
                         && item.role == ConversationRole::Assistant
                         && item.kind == ConversationItemKind::Message
                 })
@@ -68,7 +69,8 @@ impl EdgeFact {
             problems.push(format!("{id}: source {:?} instead of {:?}", edge.source, fact.source));
         }
         self.check_times(id, edge, trace, problems);
-        let missing: Vec<&String> = fact.carries.iter().filter(|p| !edge.carried_raw_payload_ids.contains(p)).collect();
+        let missing: Vec<&CompactString> =
+            fact.carries.iter().filter(|p| !edge.carried_raw_payload_ids.contains(p)).collect();
         if !missing.is_empty() {
             problems.push(format!("{id}: does not carry {missing:?} (carries {:?})", edge.carried_raw_payload_ids));
         }
@@ -127,7 +129,7 @@ fn source_holds(trace: &RolloutTrace, fact: &SourceFact, source: &TraceAnchor) -
         (SourceFact::Thread(thread), TraceAnchor::Thread { thread_id }) => thread == thread_id,
         (SourceFact::Message { thread, text }, TraceAnchor::ConversationItem { item_id }) => {
             trace.conversation_items.get(item_id).is_some_and(|item| {
-                &item.thread_id == thread
+                item.thread_id == thread
                     && item.role == ConversationRole::Assistant
                     && item.body.parts == [ConversationPart::Text { text: text.clone() }]
             })

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -20,11 +21,11 @@ const ENCRYPTED: &str = "encrypted_content";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemFact {
-    pub thread_id: String,
+    pub thread_id: CompactString,
     pub role: Role,
     pub channel: Option<Channel>,
     pub kind: Kind,
-    pub call_id: Option<String>,
+    pub call_id: Option<CompactString>,
     /// JSON parts compare by summary and payload refs by label: which payload an item was first
     /// seen in is not this fact's concern.
     pub parts: Vec<Part>,
@@ -50,7 +51,7 @@ impl ItemFact {
     /// (items that only show as payload refs, non-item types, summaries cut inside a character).
     pub fn written(thread_id: &str, item: &Value, producer: Option<ProducerRef>) -> Option<ItemFact> {
         let item_type = item.get("type")?.as_str()?;
-        let call_id = item.get("call_id").and_then(Value::as_str).map(str::to_owned);
+        let call_id = item.get("call_id").and_then(Value::as_str).map(CompactString::from);
         let (role, channel, kind, parts, call_id) = match item_type {
             "message" => {
                 let role = match item.get("role")?.as_str()? {
@@ -75,7 +76,7 @@ impl ItemFact {
                     .as_array()?
                     .iter()
                     .map(|entry| match entry.get("type")?.as_str()? {
-                        "input_text" => Some(Part::Text { text: entry.get("text")?.as_str()?.to_owned() }),
+                        "input_text" => Some(Part::Text { text: entry.get("text")?.as_str()?.into() }),
                         "encrypted_content" => Some(encoded(entry.get(ENCRYPTED)?.as_str()?)),
                         _ => None,
                     })
@@ -83,9 +84,9 @@ impl ItemFact {
                 (Role::Assistant, Some(Channel::Analysis), Kind::Message, parts, None)
             }
             "reasoning" => {
-                let texts = |key: &str, part: fn(String) -> Part| -> Vec<Part> {
+                let texts = |key: &str, part: fn(CompactString) -> Part| -> Vec<Part> {
                     let entries = item.get(key).and_then(Value::as_array).into_iter().flatten();
-                    entries.filter_map(|e| e.get("text").and_then(Value::as_str)).map(|t| part(t.to_owned())).collect()
+                    entries.filter_map(|e| e.get("text").and_then(Value::as_str)).map(|t| part(t.into())).collect()
                 };
                 let mut parts = texts("content", |text| Part::Text { text });
                 parts.extend(texts("summary", |text| Part::Summary { text }));
@@ -96,7 +97,7 @@ impl ItemFact {
                 let part = match item.get("arguments") {
                     Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
                         Ok(parsed) => json(&parsed)?,
-                        Err(_) => Part::Text { text: text.clone() },
+                        Err(_) => Part::Text { text: text.as_str().into() },
                     },
                     Some(other) => json(other)?,
                     None => payload_ref("payload"),
@@ -110,7 +111,7 @@ impl ItemFact {
                     Kind::CustomToolCallOutput
                 };
                 let parts = match item.get("output") {
-                    Some(Value::String(text)) => vec![Part::Text { text: text.clone() }],
+                    Some(Value::String(text)) => vec![Part::Text { text: text.as_str().into() }],
                     Some(array @ Value::Array(_)) => content(Some(array)),
                     Some(other) => vec![json(other)?],
                     None => vec![payload_ref("tool_output")],
@@ -120,9 +121,9 @@ impl ItemFact {
             "custom_tool_call" => {
                 let part = match (item.get("input"), item.get("name").and_then(Value::as_str)) {
                     (Some(Value::String(source)), Some("exec")) => {
-                        Part::Code { language: "javascript".to_owned(), source: source.clone() }
+                        Part::Code { language: "javascript".into(), source: source.as_str().into() }
                     }
-                    (Some(Value::String(text)), _) => Part::Text { text: text.clone() },
+                    (Some(Value::String(text)), _) => Part::Text { text: text.as_str().into() },
                     _ => json(item)?,
                 };
                 (Role::Assistant, Some(Channel::Commentary), Kind::CustomToolCall, vec![part], call_id)
@@ -139,8 +140,7 @@ impl ItemFact {
             }
             _ => return None,
         };
-        let fact =
-            ItemFact { thread_id: thread_id.to_owned(), role, channel, kind, call_id, parts, producer, copies: 1 };
+        let fact = ItemFact { thread_id: thread_id.into(), role, channel, kind, call_id, parts, producer, copies: 1 };
         fact.marker().is_some().then_some(fact)
     }
 
@@ -189,11 +189,11 @@ impl ItemFact {
 }
 
 fn encoded(value: &str) -> Part {
-    Part::Encoded { label: ENCRYPTED.to_owned(), value: value.to_owned() }
+    Part::Encoded { label: ENCRYPTED.into(), value: value.into() }
 }
 
 fn payload_ref(label: &str) -> Part {
-    Part::PayloadRef { label: label.to_owned(), raw_payload_id: String::new() }
+    Part::PayloadRef { label: label.into(), raw_payload_id: CompactString::default() }
 }
 
 /// Compact JSON cut at 240 bytes; `None` when the cut would fall inside a character.
@@ -202,7 +202,7 @@ fn json(value: &Value) -> Option<Part> {
     if summary.len() > SUMMARY_CUT {
         summary = format!("{}...", summary.get(..SUMMARY_CUT)?);
     }
-    Some(Part::Json { summary, raw_payload_id: String::new() })
+    Some(Part::Json { summary: summary.into(), raw_payload_id: CompactString::default() })
 }
 
 /// Message content or an array tool output: text entries with text, a payload ref for any other
@@ -213,7 +213,7 @@ fn content(content: Option<&Value>) -> Vec<Part> {
         .iter()
         .filter_map(|entry| match entry.get("type").and_then(Value::as_str) {
             Some("input_text" | "output_text" | "text") => {
-                entry.get("text").and_then(Value::as_str).map(|text| Part::Text { text: text.to_owned() })
+                entry.get("text").and_then(Value::as_str).map(|text| Part::Text { text: text.into() })
             }
             Some(label) => Some(payload_ref(label)),
             None => Some(payload_ref("content")),

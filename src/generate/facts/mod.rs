@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 mod calls;
@@ -25,20 +26,20 @@ use crate::reducer::{Leftovers, UndeliveredReason};
 /// Serializable, so a saved regression can be re-checked against the facts it failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExpectedFacts {
-    pub threads: Vec<String>,
-    pub code_cells: BTreeMap<String, CellFact>,
-    pub edges: BTreeMap<String, EdgeFact>,
-    pub compactions: BTreeMap<String, CompactionFact>,
+    pub threads: Vec<CompactString>,
+    pub code_cells: BTreeMap<CompactString, CellFact>,
+    pub edges: BTreeMap<CompactString, EdgeFact>,
+    pub compactions: BTreeMap<CompactString, CompactionFact>,
     /// Edges the scenario itself leaves undelivered (never-started children, unshown results).
-    pub undelivered: BTreeMap<String, UndeliveredReason>,
+    pub undelivered: BTreeMap<CompactString, UndeliveredReason>,
     /// `terminal id → tool calls` whose operations join that session.
-    pub terminal_sessions: BTreeMap<String, Vec<String>>,
+    pub terminal_sessions: BTreeMap<CompactString, Vec<CompactString>>,
     pub incremental_requests: usize,
     pub session_reuses: usize,
     /// `encrypted_content → (text, summary)`: re-sightings never lose the first readable body.
-    pub reasoning: BTreeMap<String, (String, String)>,
+    pub reasoning: BTreeMap<CompactString, (CompactString, CompactString)>,
     /// `call_id → summary` of a function_call's JSON arguments, cut at 240 bytes.
-    pub json_summaries: BTreeMap<String, String>,
+    pub json_summaries: BTreeMap<CompactString, CompactString>,
     /// Every conversation item the scenario wrote in a shape it checks, by [`ItemFact::key`].
     #[serde(default)]
     pub items: BTreeMap<String, ItemFact>,
@@ -47,19 +48,19 @@ pub struct ExpectedFacts {
     /// Inference-timing revision: `inference_call_id → timing`. Empty for bc8b25ea02 streams,
     /// whose calls must have no `timing` at all.
     #[serde(default)]
-    pub timing: BTreeMap<String, TimingFact>,
+    pub timing: BTreeMap<CompactString, TimingFact>,
     /// `tool_call_id → fact`, for every tool call of the stream.
     #[serde(default)]
-    pub tools: BTreeMap<String, ToolFact>,
+    pub tools: BTreeMap<CompactString, ToolFact>,
     /// `inference_call_id → fact`, for every inference call of the stream.
     #[serde(default)]
-    pub inference_calls: BTreeMap<String, InferenceFact>,
+    pub inference_calls: BTreeMap<CompactString, InferenceFact>,
     /// `codex_turn_id → fact`, for every turn of the stream.
     #[serde(default)]
-    pub turns: BTreeMap<String, TurnFact>,
+    pub turns: BTreeMap<CompactString, TurnFact>,
     /// `thread_id → fact`, for every thread of the stream.
     #[serde(default)]
-    pub thread_facts: BTreeMap<String, ThreadFact>,
+    pub thread_facts: BTreeMap<CompactString, ThreadFact>,
     /// How many context items of rarely written shapes the root's first request starts with.
     #[serde(default)]
     pub context_items: usize,
@@ -76,10 +77,10 @@ pub struct ExpectedFacts {
     pub results_merged_while_pending: usize,
     /// `code_cell_id → fact` of cells the rollout stopped before their source item was recorded.
     #[serde(default)]
-    pub unmaterialized_cells: BTreeMap<String, UnmaterializedCellFact>,
+    pub unmaterialized_cells: BTreeMap<CompactString, UnmaterializedCellFact>,
     /// Tools the rollout stopped while they ran (their runtime begin the last of them written).
     #[serde(default)]
-    pub running_tools: BTreeSet<String>,
+    pub running_tools: BTreeSet<CompactString>,
 }
 
 /// What a call's `timing` and `response_id` must show under the inference-timing revision, in
@@ -91,15 +92,15 @@ pub struct TimingFact {
     pub response_completed: bool,
     pub server_response_created_at_unix_ms: Option<i64>,
     pub server_response_completed_at_unix_ms: Option<i64>,
-    pub response_id: Option<String>,
+    pub response_id: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompactionFact {
-    pub thread_id: String,
-    pub codex_turn_id: String,
+    pub thread_id: CompactString,
+    pub codex_turn_id: CompactString,
     /// Its one request: `(compaction_request_id, request payload, response payload)`; it completes.
-    pub request: (String, String, String),
+    pub request: (CompactString, CompactString, CompactString),
     pub input_items: usize,
     pub replacement_items: usize,
 }
@@ -108,22 +109,22 @@ impl ExpectedFacts {
     /// Every disagreement between these facts and a reduction, as readable lines.
     pub fn check(&self, trace: &RolloutTrace, leftovers: &Leftovers) -> Vec<String> {
         let mut problems = Vec::new();
-        let threads: Vec<&String> = trace.threads.keys().collect();
-        let mut expected_threads: Vec<&String> = self.threads.iter().collect();
+        let threads: Vec<&CompactString> = trace.threads.keys().collect();
+        let mut expected_threads: Vec<&CompactString> = self.threads.iter().collect();
         expected_threads.sort();
         if threads != expected_threads {
             problems.push(format!("threads: expected {expected_threads:?}, got {threads:?}"));
         }
-        let cells: Vec<&String> = trace.code_cells.keys().collect();
-        let expected_cells: Vec<&String> = self.code_cells.keys().collect();
+        let cells: Vec<&CompactString> = trace.code_cells.keys().collect();
+        let expected_cells: Vec<&CompactString> = self.code_cells.keys().collect();
         if cells != expected_cells {
             problems.push(format!("code cells: expected {expected_cells:?}, got {cells:?}"));
         }
         for (id, fact) in &self.code_cells {
             fact.check(id, trace, &mut problems);
         }
-        let edges: Vec<&String> = trace.interaction_edges.keys().collect();
-        let expected_edges: Vec<&String> = self.edges.keys().collect();
+        let edges: Vec<&CompactString> = trace.interaction_edges.keys().collect();
+        let expected_edges: Vec<&CompactString> = self.edges.keys().collect();
         if edges != expected_edges {
             problems.push(format!("edges: expected {expected_edges:?}, got {edges:?}"));
         }
@@ -180,7 +181,7 @@ impl ExpectedFacts {
                 .iter()
                 .filter_map(|op| trace.terminal_operations.get(op).map(|op| op.tool_call_id.as_str()))
                 .collect();
-            if session_tools != tools.iter().map(String::as_str).collect::<Vec<_>>() {
+            if session_tools != tools.iter().map(CompactString::as_str).collect::<Vec<_>>() {
                 problems
                     .push(format!("terminal session {terminal}: operations of {session_tools:?} instead of {tools:?}"));
             }
@@ -212,7 +213,7 @@ impl ExpectedFacts {
             }
         }
         items::check(&self.items, trace, &mut problems);
-        let undelivered: BTreeMap<&String, UndeliveredReason> =
+        let undelivered: BTreeMap<&CompactString, UndeliveredReason> =
             leftovers.undelivered_edges.iter().map(|edge| (&edge.edge_id, edge.reason)).collect();
         for (id, reason) in &self.undelivered {
             if undelivered.get(id) != Some(reason) {
@@ -305,11 +306,11 @@ impl ExpectedFacts {
 /// The reduced objects of one kind are exactly the ones the stream wrote.
 fn same_ids<'a>(
     what: &str,
-    got: impl Iterator<Item = &'a String>,
-    expected: impl Iterator<Item = &'a String>,
+    got: impl Iterator<Item = &'a CompactString>,
+    expected: impl Iterator<Item = &'a CompactString>,
     problems: &mut Vec<String>,
 ) {
-    let (got, expected): (Vec<&String>, Vec<&String>) = (got.collect(), expected.collect());
+    let (got, expected): (Vec<&CompactString>, Vec<&CompactString>) = (got.collect(), expected.collect());
     if got != expected {
         problems.push(format!("{what}: expected {expected:?}, got {got:?}"));
     }

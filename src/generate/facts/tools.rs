@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::{ExecutionStatus, ToolCallKind, ToolCallSummary};
@@ -13,19 +14,19 @@ use crate::model::{
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolFact {
-    pub thread_id: String,
-    pub codex_turn_id: String,
+    pub thread_id: CompactString,
+    pub codex_turn_id: CompactString,
     pub kind: ToolCallKind,
-    pub label: String,
-    pub model_visible_call_id: Option<String>,
+    pub label: CompactString,
+    pub model_visible_call_id: Option<CompactString>,
     /// The code cell that asked for it; `None` when the model did.
-    pub requester_cell: Option<String>,
-    pub mcp_call_id: Option<String>,
+    pub requester_cell: Option<CompactString>,
+    pub mcp_call_id: Option<CompactString>,
     /// `None`: a tool whose start carries no invocation payload.
-    pub invocation: Option<String>,
+    pub invocation: Option<CompactString>,
     /// Runtime payloads in event order (the tool's own events are causally ordered).
-    pub runtime: Vec<String>,
-    pub result: Option<String>,
+    pub runtime: Vec<CompactString>,
+    pub result: Option<CompactString>,
     /// The terminal operation of an exec_command or write_stdin tool.
     pub terminal: Option<TerminalFact>,
 }
@@ -33,11 +34,11 @@ pub struct ToolFact {
 /// An exec_command or write_stdin tool's operation: its session, request, result and payloads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TerminalFact {
-    pub terminal_id: Option<String>,
+    pub terminal_id: Option<CompactString>,
     pub request: TerminalRequest,
     pub result: TerminalResult,
     /// The payload that created the operation, then the one that ended it.
-    pub payloads: Vec<String>,
+    pub payloads: Vec<CompactString>,
 }
 
 impl TerminalFact {
@@ -113,7 +114,7 @@ impl ToolFact {
                     })
             }
             (None, ToolCallSummary::Generic { label, input_preview: None, output_preview: None }) => {
-                !terminal && label == &self.label
+                !terminal && label == self.label
             }
             _ => false,
         }
@@ -126,7 +127,7 @@ impl ToolFact {
         let Some(call_id) = &self.model_visible_call_id else {
             return tool.model_visible_call_item_ids.is_empty() && tool.model_visible_output_item_ids.is_empty();
         };
-        let items_of = |kinds: [ConversationItemKind; 2]| -> BTreeSet<&String> {
+        let items_of = |kinds: [ConversationItemKind; 2]| -> BTreeSet<&CompactString> {
             trace
                 .conversation_items
                 .values()

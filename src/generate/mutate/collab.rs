@@ -1,6 +1,7 @@
 //! Mutations of collab runtime payloads, terminal invocations and compaction ends: a value the
 //! reducer's typed payloads or its lifecycle checks reject, at the first event that carries it.
 
+use compact_str::{format_compact, CompactString, ToCompactString};
 use serde::de::Error as _;
 use serde_json::{json, Value};
 
@@ -37,7 +38,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             value["kind"] = json!(next);
             // A path accepted as a whole: the mismatch, not the path, must be what fails.
             value["agent_path"] = json!("/morpheus");
-            Some(ErrorKind::ActivityKindMismatch { activity: debug_name, kind: format!("{tool_kind:?}") })
+            Some(ErrorKind::ActivityKindMismatch { activity: debug_name, kind: format_compact!("{tool_kind:?}") })
         }),
         MutationKind::EmptySessionId => empty_session_id(emitted),
         MutationKind::FailedCompactionIdMismatch => failed_compaction_id_mismatch(&emitted.events),
@@ -48,7 +49,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
 /// How serde_json words a custom error from a typed payload read out of a `Value`: the
 /// reducer's top-level message for collab payload values its types reject.
 fn serde_message(cause: CollabValueCause) -> ErrorKind {
-    ErrorKind::Serde(serde_json::Error::custom(cause).to_string())
+    ErrorKind::Serde(serde_json::Error::custom(cause).to_compact_string())
 }
 
 /// The first tool runtime end whose payload `edit` changes (given the tool's kind), with the
@@ -100,12 +101,12 @@ fn failed_compaction_id_mismatch(events: &[PlannedEvent]) -> Option<Target> {
         let RawPayload::CompactionRequestCompleted { compaction_id, compaction_request_id, .. } = &event.payload else {
             return None;
         };
-        let completion = "compaction-mutated-failed".to_owned();
+        let completion = CompactString::from("compaction-mutated-failed");
         let failed = PlannedEvent {
             payload: RawPayload::CompactionRequestFailed {
                 compaction_id: completion.clone(),
                 compaction_request_id: compaction_request_id.clone(),
-                error: "compaction stream closed".to_owned(),
+                error: "compaction stream closed".into(),
             },
             tag: Tag::Plain,
             ..event.clone()

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use compact_str::{format_compact, CompactString};
 use serde_json::{json, Value};
 
 use super::targets::{duplicate, payload_value, rename_first, to_bytes};
@@ -26,7 +27,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         }),
         MutationKind::CompactionRequestUnknownThread => rename_first(
             events,
-            ErrorKind::UnknownThread(UNKNOWN_THREAD.to_owned()),
+            ErrorKind::UnknownThread(UNKNOWN_THREAD.into()),
             |p| match p {
                 RawPayload::CompactionRequestStarted { thread_id, .. } => Some(thread_id),
                 _ => None,
@@ -59,7 +60,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             else {
                 return None;
             };
-            let completion = "compaction-mutated-other".to_owned();
+            let completion = CompactString::from("compaction-mutated-other");
             let error = ErrorKind::CompactionIdMismatch {
                 request: compaction_request_id.clone(),
                 completion: completion.clone(),
@@ -74,12 +75,12 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             _ => None,
         }),
         MutationKind::CompactionInstallUnknownThread => first_install(events, |_, _, mutated, _| {
-            mutated.thread_id = Some(UNKNOWN_THREAD.to_owned());
-            Some(ErrorKind::UnknownThread(UNKNOWN_THREAD.to_owned()))
+            mutated.thread_id = Some(UNKNOWN_THREAD.into());
+            Some(ErrorKind::UnknownThread(UNKNOWN_THREAD.into()))
         }),
         MutationKind::CompactionInstallUnknownTurn => first_install(events, |_, compaction, mutated, _| {
-            mutated.codex_turn_id = Some(UNKNOWN_TURN.to_owned());
-            Some(ErrorKind::CompactionInstallUnknownTurn { compaction, turn: UNKNOWN_TURN.to_owned() })
+            mutated.codex_turn_id = Some(UNKNOWN_TURN.into());
+            Some(ErrorKind::CompactionInstallUnknownTurn { compaction, turn: UNKNOWN_TURN.into() })
         }),
         MutationKind::CompactionInstallWrongThread => first_install(events, |index, compaction, mutated, owner| {
             let other = other_thread(events, index, &owner)?;
@@ -110,19 +111,18 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             let (name, runtime_cell) = cell_event(&event.payload)?;
             let mutated = PlannedEvent {
                 thread_id: None,
-                codex_turn_id: Some(UNKNOWN_TURN.to_owned()),
+                codex_turn_id: Some(UNKNOWN_TURN.into()),
                 tag: Tag::Plain,
                 ..event.clone()
             };
-            let error =
-                ErrorKind::CodeCellUnknownEnvelopeTurn { event: name, runtime_cell, turn: UNKNOWN_TURN.to_owned() };
+            let error = ErrorKind::CodeCellUnknownEnvelopeTurn { event: name, runtime_cell, turn: UNKNOWN_TURN.into() };
             Some((mutated, error))
         }),
         MutationKind::CellEventUnknownRuntimeCell => first_edit(events, |_, event| {
             let (name, _) = cell_event(&event.payload)?;
             let thread = event.thread_id.clone()?;
             let mut mutated = PlannedEvent { tag: Tag::Plain, ..event.clone() };
-            let runtime_cell = "cell-mutated-unknown".to_owned();
+            let runtime_cell = CompactString::from("cell-mutated-unknown");
             match &mut mutated.payload {
                 RawPayload::CodeCellInitialResponse { runtime_cell_id, .. }
                 | RawPayload::CodeCellEnded { runtime_cell_id, .. } => *runtime_cell_id = runtime_cell.clone(),
@@ -145,8 +145,8 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         }),
         MutationKind::CodeCellStartWrongThread => code_cell_start_wrong_thread(events),
         MutationKind::ToolStartUnknownThread => first_tool_start(events, |_, mutated| {
-            mutated.thread_id = Some(UNKNOWN_THREAD.to_owned());
-            Some(ErrorKind::ToolStartUnknownThread(UNKNOWN_THREAD.to_owned()))
+            mutated.thread_id = Some(UNKNOWN_THREAD.into());
+            Some(ErrorKind::ToolStartUnknownThread(UNKNOWN_THREAD.into()))
         }),
         MutationKind::ToolStartWrongThread => first_tool_start(events, |index, mutated| {
             let owner = mutated.thread_id.clone()?;
@@ -157,8 +157,8 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         }),
         MutationKind::ToolStartUnknownTurn => first_tool_start(events, |_, mutated| {
             mutated.thread_id = None;
-            mutated.codex_turn_id = Some(UNKNOWN_TURN.to_owned());
-            Some(ErrorKind::ToolStartUnknownTurn(UNKNOWN_TURN.to_owned()))
+            mutated.codex_turn_id = Some(UNKNOWN_TURN.into());
+            Some(ErrorKind::ToolStartUnknownTurn(UNKNOWN_TURN.into()))
         }),
         MutationKind::ToolStartWithoutContext => first_tool_start(events, |_, mutated| {
             mutated.thread_id = None;
@@ -173,7 +173,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             else {
                 return None;
             };
-            let runtime_cell = "cell-mutated-unknown".to_owned();
+            let runtime_cell = CompactString::from("cell-mutated-unknown");
             *runtime_cell_id = runtime_cell.clone();
             Some((mutated, ErrorKind::NestedToolUnknownRuntimeCell { runtime_cell, thread }))
         }),
@@ -183,7 +183,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             else {
                 return None;
             };
-            *tool_call_id = "tool-mutated-second".to_owned();
+            *tool_call_id = "tool-mutated-second".into();
             let error = ErrorKind::DuplicateModelVisibleCall(call.clone());
             Some(Target { edit: Edit::Insert(index + 1, Box::new(copy)), payload: None, error, fails_at: index + 1 })
         }),
@@ -259,7 +259,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         }),
         MutationKind::ResponseCreatedUnknownCall => rename_first(
             events,
-            ErrorKind::ResponseCreatedUnknownCall("inference-mutated-unknown".to_owned()),
+            ErrorKind::ResponseCreatedUnknownCall("inference-mutated-unknown".into()),
             |p| match p {
                 RawPayload::InferenceResponseCreated { inference_call_id, .. } => Some(inference_call_id),
                 _ => None,
@@ -268,7 +268,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         ),
         MutationKind::FirstDeltaUnknownCall => rename_first(
             events,
-            ErrorKind::FirstDeltaUnknownCall("inference-mutated-unknown".to_owned()),
+            ErrorKind::FirstDeltaUnknownCall("inference-mutated-unknown".into()),
             |p| match p {
                 RawPayload::InferenceFirstDelta { inference_call_id } => Some(inference_call_id),
                 _ => None,
@@ -310,7 +310,7 @@ fn first_edit(
 /// the envelope thread that owns its turn).
 fn first_install(
     events: &[PlannedEvent],
-    edit: impl Fn(usize, String, &mut PlannedEvent, String) -> Option<ErrorKind>,
+    edit: impl Fn(usize, CompactString, &mut PlannedEvent, CompactString) -> Option<ErrorKind>,
 ) -> Option<Target> {
     first_edit(events, |index, event| {
         let RawPayload::CompactionInstalled { compaction_id, .. } = &event.payload else { return None };
@@ -338,7 +338,7 @@ fn first_tool_start(
 }
 
 /// A thread started before `index` other than `thread`.
-fn other_thread(events: &[PlannedEvent], index: usize, thread: &str) -> Option<String> {
+fn other_thread(events: &[PlannedEvent], index: usize, thread: &str) -> Option<CompactString> {
     events[..index].iter().find_map(|event| match &event.payload {
         RawPayload::ThreadStarted { thread_id, .. } if thread_id != thread => Some(thread_id.clone()),
         _ => None,
@@ -346,7 +346,7 @@ fn other_thread(events: &[PlannedEvent], index: usize, thread: &str) -> Option<S
 }
 
 /// A code-cell event's name (as the reducer's errors word it) and runtime cell id.
-fn cell_event(payload: &RawPayload) -> Option<(&'static str, String)> {
+fn cell_event(payload: &RawPayload) -> Option<(&'static str, CompactString)> {
     match payload {
         RawPayload::CodeCellStarted { runtime_cell_id, .. } => Some(("code cell start", runtime_cell_id.clone())),
         RawPayload::CodeCellInitialResponse { runtime_cell_id, .. } => {
@@ -375,7 +375,7 @@ fn code_cell_start_wrong_thread(events: &[PlannedEvent]) -> Option<Target> {
             _ => None,
         })?;
         let mutated = PlannedEvent { codex_turn_id: Some(turn.clone()), tag: Tag::Plain, ..event.clone() };
-        Some((mutated, ErrorKind::CodeCellStartWrongThread { thread: thread.to_owned(), turn, owner }))
+        Some((mutated, ErrorKind::CodeCellStartWrongThread { thread: thread.into(), turn, owner }))
     })
 }
 
@@ -413,7 +413,7 @@ fn process_id_changed(emitted: &Emitted) -> Option<Target> {
         })
         .collect();
     let mut operations = 0;
-    let mut operation_of: HashMap<&str, (u64, String)> = HashMap::new();
+    let mut operation_of: HashMap<&str, (u64, CompactString)> = HashMap::new();
     for (index, event) in events.iter().enumerate() {
         match &event.payload {
             RawPayload::ToolCallStarted { kind: ToolCallKind::WriteStdin, invocation_payload: Some(_), .. } => {
@@ -430,7 +430,7 @@ fn process_id_changed(emitted: &Emitted) -> Option<Target> {
                 operations += 1;
                 let begin = payload_value(emitted, runtime_payload)?;
                 if let Some(process) = begin.get("process_id").and_then(Value::as_str) {
-                    operation_of.insert(tool_call_id, (operations, process.to_owned()));
+                    operation_of.insert(tool_call_id, (operations, process.into()));
                 }
             }
             RawPayload::ToolCallRuntimeEnded { tool_call_id, runtime_payload, .. } => {
@@ -442,9 +442,9 @@ fn process_id_changed(emitted: &Emitted) -> Option<Target> {
                     edit: Edit::None,
                     payload: Some((runtime_payload.path.clone(), to_bytes(&end))),
                     error: ErrorKind::ProcessIdChanged {
-                        operation: format!("terminal_operation:{operation}"),
+                        operation: format_compact!("terminal_operation:{operation}"),
                         from: from.clone(),
-                        to,
+                        to: to.into(),
                     },
                     fails_at: index,
                 });

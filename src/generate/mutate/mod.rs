@@ -6,6 +6,7 @@
 //! the first event that can fail, and the expected message is built from the [`ErrorKind`]
 //! variant the reducer must raise there (its `Display` is upstream's text; no text is retyped).
 
+use compact_str::CompactString;
 use proptest::prelude::*;
 use proptest::sample::Index;
 
@@ -283,7 +284,7 @@ pub fn apply(emitted: &Emitted, kind: MutationKind) -> Option<Mutated> {
     }
     let mut payloads = emitted.payloads.clone();
     if let Some((path, bytes)) = payload {
-        payloads.insert(path, bytes);
+        payloads.insert(path.into(), bytes);
     }
     let mut bundle = bundle_of(&emitted.manifest, events.iter(), payloads);
     if let Some((index, line)) = unparseable {
@@ -330,7 +331,7 @@ pub fn mutated(size: Size) -> impl Strategy<Value = Mutated> {
 pub(super) struct Target {
     edit: Edit,
     /// A payload file (re)written: path and bytes.
-    payload: Option<(String, Vec<u8>)>,
+    payload: Option<(CompactString, Vec<u8>)>,
     error: ErrorKind,
     /// The position, in the mutated order, of the event that must fail.
     fails_at: usize,

@@ -36,11 +36,11 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
                 ),
                 1 => (
                     json!({"type": "reasoning", "content": [{"type": "mutated_text", "text": "?"}]}),
-                    ErrorKind::ReasoningUnsupportedContent { payload, entry_type: "mutated_text".to_owned() },
+                    ErrorKind::ReasoningUnsupportedContent { payload, entry_type: "mutated_text".into() },
                 ),
                 2 => (
                     json!({"type": "reasoning", "summary": [{"type": "mutated_summary", "text": "?"}]}),
-                    ErrorKind::ReasoningUnsupportedSummary { payload, entry_type: "mutated_summary".to_owned() },
+                    ErrorKind::ReasoningUnsupportedSummary { payload, entry_type: "mutated_summary".into() },
                 ),
                 3 => (
                     json!({"type": "reasoning", "summary": [], "encrypted_content": 7}),
@@ -157,7 +157,7 @@ fn terminal_session_wrong_thread(emitted: &Emitted) -> Option<Target> {
         Some(Target {
             edit: Edit::Replace(index, Box::new(mutated)),
             payload: None,
-            error: ErrorKind::TerminalSessionWrongThread { terminal, owner, thread: other },
+            error: ErrorKind::TerminalSessionWrongThread { terminal: terminal.into(), owner, thread: other },
             fails_at: index,
         })
     })

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use compact_str::{format_compact, CompactString};
 use serde_json::{json, Value};
 
 use super::{Edit, MutationKind, Target};
@@ -41,7 +42,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
         MutationKind::NewerRevisionEvent => newer_revision_event(emitted),
         MutationKind::DuplicateCodeCellStart => duplicate(events, |p| match p {
             RawPayload::CodeCellStarted { model_visible_call_id, .. } => {
-                Some(ErrorKind::DuplicateCodeCellStart(format!("code_cell:{model_visible_call_id}")))
+                Some(ErrorKind::DuplicateCodeCellStart(format_compact!("code_cell:{model_visible_call_id}")))
             }
             _ => None,
         }),
@@ -100,7 +101,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
                 .expect("some name is free");
             let mut event = events[index].clone();
             if let RawPayload::InferenceStarted { request_payload, .. } = &mut event.payload {
-                request_payload.path = path;
+                request_payload.path = path.into();
             }
             Some(Target {
                 edit: Edit::Replace(index, Box::new(event)),
@@ -115,7 +116,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
                 _ => None,
             });
             let (index, payload) = first_response.or_else(|| first_request(events))?;
-            let mut bytes = emitted.payloads.get(&payload.path)?.clone();
+            let mut bytes = emitted.payloads.get(payload.path.as_str())?.clone();
             // A strict prefix of a JSON object lacks its closing brace: never valid JSON.
             bytes.truncate(bytes.len() / 2);
             Some(Target {
@@ -126,7 +127,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             })
         }
         MutationKind::UnknownPreviousResponse => {
-            let response = "resp-mutated-unknown".to_owned();
+            let response = "resp-mutated-unknown";
             events.iter().enumerate().find_map(|(index, event)| {
                 let RawPayload::InferenceStarted {
                     inference_call_id, request_payload, request_input_mode: None, ..
@@ -136,13 +137,13 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
                 };
                 let mut value = payload_value(emitted, request_payload)?;
                 let previous = value.get_mut("previous_response_id").filter(|v| v.is_string())?;
-                *previous = Value::String(response.clone());
+                *previous = Value::String(response.to_owned());
                 Some(Target {
                     edit: Edit::None,
                     payload: Some((request_payload.path.clone(), to_bytes(&value))),
                     error: ErrorKind::UnknownPreviousResponse {
                         call: inference_call_id.clone(),
-                        response: response.clone(),
+                        response: response.into(),
                     },
                     fails_at: index,
                 })
@@ -165,8 +166,8 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
                 thread_id: None,
                 codex_turn_id: None,
                 payload: RawPayload::Other {
-                    kind: "mutation".to_owned(),
-                    summary: "an event kind the reducer does not implement".to_owned(),
+                    kind: "mutation".into(),
+                    summary: "an event kind the reducer does not implement".into(),
                     payloads: Vec::new(),
                     metadata: Value::Null,
                 },
@@ -184,7 +185,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             let turn = "turn-mutated-unknown";
             rename_first(
                 events,
-                ErrorKind::TurnEndUnknownTurn(turn.to_owned()),
+                ErrorKind::TurnEndUnknownTurn(turn.into()),
                 |payload| match payload {
                     RawPayload::CodexTurnEnded { codex_turn_id, .. } => Some(codex_turn_id),
                     _ => None,
@@ -196,7 +197,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             let call = "inference-mutated-unknown";
             rename_first(
                 events,
-                ErrorKind::CompletionUnknownCall(call.to_owned()),
+                ErrorKind::CompletionUnknownCall(call.into()),
                 |payload| match payload {
                     RawPayload::InferenceCompleted { inference_call_id, .. }
                     | RawPayload::InferenceFailed { inference_call_id, .. }
@@ -210,7 +211,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             let tool = "tool-mutated-unknown";
             rename_first(
                 events,
-                ErrorKind::ToolEndUnknownCall(tool.to_owned()),
+                ErrorKind::ToolEndUnknownCall(tool.into()),
                 |payload| match payload {
                     RawPayload::ToolCallEnded { tool_call_id, .. } => Some(tool_call_id),
                     _ => None,
@@ -219,7 +220,7 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
             )
         }
         MutationKind::UnknownModelItemType => {
-            let item_type = "mutated_unknown_item".to_owned();
+            let item_type = CompactString::from("mutated_unknown_item");
             let (index, request) = first_request(events)?;
             let mut value = payload_value(emitted, request)?;
             value.get_mut("input")?.as_array_mut()?.push(json!({"type": item_type, "text": "?"}));
@@ -239,14 +240,14 @@ pub(super) fn target(emitted: &Emitted, kind: MutationKind) -> Option<Target> {
 pub(super) fn rename_first(
     events: &[PlannedEvent],
     error: ErrorKind,
-    field: impl Fn(&mut RawPayload) -> Option<&mut String>,
+    field: impl Fn(&mut RawPayload) -> Option<&mut CompactString>,
     new_id: &str,
 ) -> Option<Target> {
     let (index, mut event) = events.iter().enumerate().find_map(|(index, event)| {
         let mut event = event.clone();
         field(&mut event.payload).is_some().then_some((index, event))
     })?;
-    *field(&mut event.payload)? = new_id.to_owned();
+    *field(&mut event.payload)? = new_id.into();
     Some(Target { edit: Edit::Replace(index, Box::new(event)), payload: None, error, fails_at: index })
 }
 
@@ -278,14 +279,14 @@ fn remap_runtime_cell(events: &[PlannedEvent]) -> Option<Target> {
     let second = "call-mutated-remap";
     let mut remapped = event.clone();
     if let RawPayload::CodeCellStarted { model_visible_call_id, .. } = &mut remapped.payload {
-        *model_visible_call_id = second.to_owned();
+        *model_visible_call_id = second.into();
     }
     remapped.tag = Tag::Plain;
     let error = ErrorKind::RuntimeCellRemapped {
         runtime_cell: runtime_cell.clone(),
         thread,
-        first: format!("code_cell:{call}"),
-        second: format!("code_cell:{second}"),
+        first: format_compact!("code_cell:{call}"),
+        second: format_compact!("code_cell:{second}"),
     };
     Some(Target { edit: Edit::Insert(index + 1, Box::new(remapped)), payload: None, error, fails_at: index + 1 })
 }
@@ -322,7 +323,7 @@ pub(super) fn first_request(events: &[PlannedEvent]) -> Option<(usize, &RawPaylo
 }
 
 pub(super) fn payload_value(emitted: &Emitted, payload: &RawPayloadRef) -> Option<Value> {
-    serde_json::from_slice(emitted.payloads.get(&payload.path)?).ok()
+    serde_json::from_slice(emitted.payloads.get(payload.path.as_str())?).ok()
 }
 
 pub(super) fn to_bytes(value: &Value) -> Vec<u8> {
@@ -336,7 +337,11 @@ fn mentions(emitted: &Emitted, event: &PlannedEvent, thread: &str) -> bool {
     let contains = |haystack: &[u8]| haystack.windows(needle.len()).any(|window| window == needle);
     event.thread_id.as_deref() == Some(thread)
         || contains(&serde_json::to_vec(&event.payload).expect("payload serializes"))
-        || event.payload.payload_refs().iter().any(|r| emitted.payloads.get(&r.path).is_some_and(|b| contains(b)))
+        || event
+            .payload
+            .payload_refs()
+            .iter()
+            .any(|r| emitted.payloads.get(r.path.as_str()).is_some_and(|b| contains(b)))
 }
 
 fn drop_thread_start(emitted: &Emitted) -> Option<Target> {
@@ -384,7 +389,7 @@ fn drop_turn_start(events: &[PlannedEvent]) -> Option<Target> {
 fn reuse_call_id(emitted: &Emitted) -> Option<Target> {
     let mut thread_of_inference: HashMap<&str, &str> = HashMap::new();
     // Per thread, the first function call id an earlier response recorded.
-    let mut first_call: HashMap<&str, String> = HashMap::new();
+    let mut first_call: HashMap<&str, CompactString> = HashMap::new();
     for (index, event) in emitted.events.iter().enumerate() {
         let (inference, response) = match &event.payload {
             RawPayload::InferenceStarted { inference_call_id, thread_id, .. } => {
@@ -421,7 +426,7 @@ fn reuse_call_id(emitted: &Emitted) -> Option<Target> {
                 .flatten()
         });
         if let Some(call_id) = call {
-            first_call.insert(thread, call_id.to_owned());
+            first_call.insert(thread, call_id.into());
         }
     }
     None
@@ -441,14 +446,14 @@ fn turn_end_wrong_thread(events: &[PlannedEvent]) -> Option<Target> {
                 let Some(&owner) = owner_of_turn.get(codex_turn_id.as_str()) else { continue };
                 let Some(&other) = threads.iter().find(|&&t| t != owner) else { continue };
                 let mut mutated = event.clone();
-                mutated.thread_id = Some(other.to_owned());
+                mutated.thread_id = Some(other.into());
                 return Some(Target {
                     edit: Edit::Replace(index, Box::new(mutated)),
                     payload: None,
                     error: ErrorKind::TurnEndWrongThread {
                         turn: codex_turn_id.clone(),
-                        thread: other.to_owned(),
-                        owner: owner.to_owned(),
+                        thread: other.into(),
+                        owner: owner.into(),
                     },
                     fails_at: index,
                 });

@@ -1,14 +1,15 @@
 //! Recognizing an inter-agent message among conversation items (§D.9.1).
 
+use compact_str::CompactString;
 use serde::Deserialize;
 
 use super::payloads::AgentPath;
 use crate::model::{ConversationItem, ConversationItemKind, ConversationPart as Part, ConversationRole};
 
 pub struct InterAgentMessage {
-    pub author: String,
-    pub recipient: String,
-    pub content: String,
+    pub author: CompactString,
+    pub recipient: CompactString,
+    pub content: CompactString,
 }
 
 /// The legacy JSON text form of an inter-agent message.
@@ -17,14 +18,14 @@ pub struct InterAgentMessage {
 struct InterAgentCommunication {
     author: AgentPath,
     recipient: AgentPath,
-    content: String,
+    content: CompactString,
     trigger_turn: bool,
     #[serde(default)]
     other_recipients: Option<Vec<AgentPath>>,
     #[serde(default)]
-    encrypted_content: Option<String>,
+    encrypted_content: Option<CompactString>,
     #[serde(default)]
-    id: Option<String>,
+    id: Option<CompactString>,
 }
 
 fn is_encrypted(label: &str) -> bool {
@@ -51,8 +52,8 @@ pub fn inter_agent_message(item: &ConversationItem) -> Option<InterAgentMessage>
             let [Part::Text { text }] = parts else { return None };
             let legacy: InterAgentCommunication = serde_json::from_str(text).ok()?;
             Some(InterAgentMessage {
-                author: legacy.author.0,
-                recipient: legacy.recipient.0,
+                author: legacy.author.0.into(),
+                recipient: legacy.recipient.0.into(),
                 content: legacy.encrypted_content.unwrap_or(legacy.content),
             })
         }

@@ -4,6 +4,7 @@ mod message;
 mod payloads;
 mod pending;
 
+use compact_str::{format_compact, CompactString, ToCompactString};
 use pending::max_present;
 pub use pending::{PendingEdge, PendingEdges};
 
@@ -24,20 +25,20 @@ use payloads::{
 use super::{UndeliveredEdge, UndeliveredReason};
 
 fn tool_anchor(tool_call_id: &str) -> TraceAnchor {
-    TraceAnchor::ToolCall { tool_call_id: tool_call_id.to_owned() }
+    TraceAnchor::ToolCall { tool_call_id: tool_call_id.into() }
 }
 
 impl Replay<'_> {
-    fn agent_path_of(&self, thread_id: &str) -> Result<String, Error> {
+    fn agent_path_of(&self, thread_id: &str) -> Result<CompactString, Error> {
         self.trace
             .threads
             .get(thread_id)
             .map(|thread| thread.agent_path.clone())
-            .ok_or_else(|| ErrorKind::AgentEdgeUnknownThread(thread_id.to_owned()).into())
+            .ok_or_else(|| ErrorKind::AgentEdgeUnknownThread(thread_id.into()).into())
     }
 
     /// The tool's payload ids known now: invocation, runtime payloads, result.
-    fn tool_payload_ids(&self, tool_call_id: &str) -> Vec<String> {
+    fn tool_payload_ids(&self, tool_call_id: &str) -> Vec<CompactString> {
         let Some(tool) = self.trace.tool_calls.get(tool_call_id) else { return Vec::new() };
         let mut ids = Vec::new();
         ids.extend(tool.raw_invocation_payload_id.iter().cloned());
@@ -52,10 +53,10 @@ impl Replay<'_> {
     fn tool_edge(
         &self,
         tool_call_id: &str,
-        edge_id: String,
+        edge_id: CompactString,
         kind: EdgeKind,
-        target_thread_id: String,
-        content: String,
+        target_thread_id: CompactString,
+        content: CompactString,
     ) -> Result<PendingEdge, Error> {
         let tool = &self.trace.tool_calls[tool_call_id];
         Ok(PendingEdge {
@@ -89,9 +90,14 @@ impl Replay<'_> {
             _ => return Ok(()),
         };
         let begin: InteractionBegin = parse(self.payload_json(runtime)?)?;
-        let edge_id = format!("edge:tool:{tool_call_id}");
-        let edge =
-            self.tool_edge(tool_call_id, edge_id, edge_kind, begin.receiver_thread_id.to_string(), begin.prompt)?;
+        let edge_id = format_compact!("edge:tool:{tool_call_id}");
+        let edge = self.tool_edge(
+            tool_call_id,
+            edge_id,
+            edge_kind,
+            begin.receiver_thread_id.to_compact_string(),
+            begin.prompt.into(),
+        )?;
         self.queue_or_resolve(edge)
     }
 
@@ -104,13 +110,13 @@ impl Replay<'_> {
             let child = activity.agent_thread_id.to_string();
             let (edge_id, edge_kind, fallback) = match (&kind, activity.kind) {
                 (ToolCallKind::SpawnAgent, ActivityKind::Started) => {
-                    (format!("edge:spawn:{tool_thread}:{child}"), EdgeKind::SpawnAgent, true)
+                    (format_compact!("edge:spawn:{tool_thread}:{child}"), EdgeKind::SpawnAgent, true)
                 }
                 (ToolCallKind::AssignAgentTask, ActivityKind::Interacted) => {
-                    (format!("edge:tool:{tool_call_id}"), EdgeKind::AssignAgentTask, false)
+                    (format_compact!("edge:tool:{tool_call_id}"), EdgeKind::AssignAgentTask, false)
                 }
                 (ToolCallKind::SendMessage, ActivityKind::Interacted) => {
-                    (format!("edge:tool:{tool_call_id}"), EdgeKind::SendMessage, false)
+                    (format_compact!("edge:tool:{tool_call_id}"), EdgeKind::SendMessage, false)
                 }
                 (ToolCallKind::CloseAgent, ActivityKind::Interrupted) => {
                     return self.close_edge(tool_call_id, &child, Some(ctx.wall))
@@ -118,33 +124,44 @@ impl Replay<'_> {
                 (kind, activity) => {
                     return Err(ErrorKind::ActivityKindMismatch {
                         activity: activity.debug_name(),
-                        kind: format!("{kind:?}"),
+                        kind: format!("{kind:?}").into(),
                     }
                     .into())
                 }
             };
             let content = self.invocation_message(tool_call_id)?;
-            let mut edge = self.tool_edge(tool_call_id, edge_id, edge_kind, child.clone(), content)?;
+            let mut edge = self.tool_edge(tool_call_id, edge_id, edge_kind, child.as_str().into(), content)?;
             edge.ended_at_unix_ms = Some(ctx.wall);
-            edge.unresolved_spawn_thread_id = fallback.then_some(child);
+            edge.unresolved_spawn_thread_id = fallback.then_some(child.into());
             return self.queue_or_resolve(edge);
         }
         let mut edge = match kind {
             ToolCallKind::SpawnAgent => {
                 let end: SpawnEnd = parse(value)?;
                 let Some(child) = end.new_thread_id else { return Ok(()) };
-                let edge_id = format!("edge:spawn:{}:{}", end.sender_thread_id, child);
-                let mut edge =
-                    self.tool_edge(tool_call_id, edge_id, EdgeKind::SpawnAgent, child.to_string(), end.prompt)?;
-                edge.unresolved_spawn_thread_id = Some(child.to_string());
+                let edge_id = format_compact!("edge:spawn:{}:{}", end.sender_thread_id, child);
+                let mut edge = self.tool_edge(
+                    tool_call_id,
+                    edge_id,
+                    EdgeKind::SpawnAgent,
+                    child.to_compact_string(),
+                    end.prompt.into(),
+                )?;
+                edge.unresolved_spawn_thread_id = Some(child.to_compact_string());
                 edge
             }
             ToolCallKind::AssignAgentTask | ToolCallKind::SendMessage => {
                 let end: InteractionEnd = parse(value)?;
                 let edge_kind =
                     if kind == ToolCallKind::SendMessage { EdgeKind::SendMessage } else { EdgeKind::AssignAgentTask };
-                let edge_id = format!("edge:tool:{tool_call_id}");
-                self.tool_edge(tool_call_id, edge_id, edge_kind, end.receiver_thread_id.to_string(), end.prompt)?
+                let edge_id = format_compact!("edge:tool:{tool_call_id}");
+                self.tool_edge(
+                    tool_call_id,
+                    edge_id,
+                    edge_kind,
+                    end.receiver_thread_id.to_compact_string(),
+                    end.prompt.into(),
+                )?
             }
             ToolCallKind::CloseAgent => {
                 let end: CloseEnd = parse(value)?;
@@ -157,25 +174,25 @@ impl Replay<'_> {
     }
 
     /// Sub-agent activity carries no text; the message is the invocation's `message` argument.
-    fn invocation_message(&self, tool_call_id: &str) -> Result<String, Error> {
+    fn invocation_message(&self, tool_call_id: &str) -> Result<CompactString, Error> {
         let tool = &self.trace.tool_calls[tool_call_id];
         let payload_id = tool
             .raw_invocation_payload_id
             .as_ref()
-            .ok_or_else(|| ErrorKind::ActivityMissingInvocation(tool_call_id.to_owned()))?;
+            .ok_or_else(|| ErrorKind::ActivityMissingInvocation(tool_call_id.into()))?;
         let payload = self.trace.raw_payloads.get(payload_id).ok_or_else(|| {
-            ErrorKind::ActivityUnregisteredInvocation { tool: tool_call_id.to_owned(), payload: payload_id.clone() }
+            ErrorKind::ActivityUnregisteredInvocation { tool: tool_call_id.into(), payload: payload_id.clone() }
         })?;
         let value = self.payload_json(payload)?;
         let arguments = value
             .get("payload")
             .and_then(|p| p.get("arguments"))
             .and_then(Value::as_str)
-            .ok_or_else(|| ErrorKind::ActivityMissingArguments(tool_call_id.to_owned()))?;
-        let parse_error = || Error::from(ErrorKind::ActivityArgumentsParse(tool_call_id.to_owned()));
+            .ok_or_else(|| ErrorKind::ActivityMissingArguments(tool_call_id.into()))?;
+        let parse_error = || Error::from(ErrorKind::ActivityArgumentsParse(tool_call_id.into()));
         let arguments: serde_json::Map<String, Value> =
             serde_json::from_str(arguments).map_err(|e| parse_error().with_detail(e))?;
-        arguments.get("message").and_then(Value::as_str).map(str::to_owned).ok_or_else(parse_error)
+        arguments.get("message").and_then(Value::as_str).map(CompactString::from).ok_or_else(parse_error)
     }
 
     /// Close edges go straight to the child thread, or nowhere if it is unknown.
@@ -184,10 +201,10 @@ impl Replay<'_> {
             return Ok(());
         }
         let edge = InteractionEdge {
-            edge_id: format!("edge:tool:{tool_call_id}"),
+            edge_id: format_compact!("edge:tool:{tool_call_id}"),
             kind: EdgeKind::CloseAgent,
             source: tool_anchor(tool_call_id),
-            target: TraceAnchor::Thread { thread_id: target_thread_id.to_owned() },
+            target: TraceAnchor::Thread { thread_id: target_thread_id.into() },
             started_at_unix_ms: self.trace.tool_calls[tool_call_id].execution.started_at_unix_ms,
             ended_at_unix_ms: ended_at,
             carried_item_ids: Vec::new(),
@@ -228,7 +245,7 @@ impl Replay<'_> {
         self.queue_or_resolve(edge)
     }
 
-    fn index_latest_message(&self, thread_id: &str, turn_id: &str) -> Option<String> {
+    fn index_latest_message(&self, thread_id: &str, turn_id: &str) -> Option<CompactString> {
         self.pending_edges.latest_assistant_message(thread_id, turn_id)
     }
 
@@ -257,7 +274,7 @@ impl Replay<'_> {
     }
 
     /// (author, content) of an inter-agent message addressed to its own thread's agent.
-    fn inter_agent_route(&self, item_id: &str) -> Option<(String, String)> {
+    fn inter_agent_route(&self, item_id: &str) -> Option<(CompactString, CompactString)> {
         let item = self.items.get(item_id)?;
         let thread = self.trace.threads.get(&item.thread_id)?;
         let message = message::inter_agent_message(item)?;
@@ -290,8 +307,8 @@ impl Replay<'_> {
 
     fn materialize_to_item(&mut self, edge: PendingEdge, item_id: &str) -> Result<(), Error> {
         self.pending_edges.link(item_id);
-        let target = TraceAnchor::ConversationItem { item_id: item_id.to_owned() };
-        self.upsert_edge(edge.materialize(target, vec![item_id.to_owned()]))
+        let target = TraceAnchor::ConversationItem { item_id: item_id.into() };
+        self.upsert_edge(edge.materialize(target, vec![item_id.into()]))
     }
 
     /// D.9.7: insert, or merge into an edge with the same id and endpoints.

@@ -1,6 +1,7 @@
 //! Typed collab runtime payloads. Upstream parses them strictly and prints serde's own message
 //! when they do not fit (§D.9.2–§D.9.3).
 
+use compact_str::ToCompactString;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -10,7 +11,7 @@ use crate::error::{CollabValueCause, Error, ErrorKind};
 
 /// Parse a payload into its protocol type; the error is serde's message alone.
 pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
-    serde_json::from_value(value).map_err(|e| ErrorKind::Serde(e.to_string()).into())
+    serde_json::from_value(value).map_err(|e| ErrorKind::Serde(e.to_compact_string()).into())
 }
 
 /// A thread id in a collab payload: a UUID, rendered back lowercase and hyphenated. Upstream reads

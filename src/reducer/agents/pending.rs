@@ -1,5 +1,6 @@
 //! The pending-edge queue and the lookups that resolve it in linear time.
 
+use compact_str::CompactString;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -11,22 +12,22 @@ use crate::reducer::tool::push_unique;
 /// An edge waiting for its recipient's model-visible item (§D.9.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingEdge {
-    pub edge_id: String,
+    pub edge_id: CompactString,
     pub kind: InteractionEdgeKind,
     pub source: TraceAnchor,
-    pub target_thread_id: String,
+    pub target_thread_id: CompactString,
     /// The sender's agent path, as the delivered item names its author.
-    pub message_author: String,
-    pub message_content: String,
+    pub message_author: CompactString,
+    pub message_content: CompactString,
     /// Spawn edges only: the child thread to fall back to at the end of replay.
-    pub unresolved_spawn_thread_id: Option<String>,
+    pub unresolved_spawn_thread_id: Option<CompactString>,
     pub started_at_unix_ms: i64,
     pub ended_at_unix_ms: Option<i64>,
-    pub carried_raw_payload_ids: Vec<String>,
+    pub carried_raw_payload_ids: Vec<CompactString>,
 }
 
 impl PendingEdge {
-    pub fn materialize(self, target: TraceAnchor, carried_item_ids: Vec<String>) -> InteractionEdge {
+    pub fn materialize(self, target: TraceAnchor, carried_item_ids: Vec<CompactString>) -> InteractionEdge {
         InteractionEdge {
             edge_id: self.edge_id,
             kind: self.kind,
@@ -50,7 +51,7 @@ impl PendingEdge {
 }
 
 /// `(thread, author, content)`: how a delivered message and a pending edge find each other.
-type Route = (String, String, String);
+type Route = (CompactString, CompactString, CompactString);
 
 /// The pending list in insertion order, plus the indexes over it and over delivered messages.
 #[derive(Debug, Default)]
@@ -60,22 +61,22 @@ pub struct PendingEdges {
     /// Insertion counter: keys of `queue` and `delivered` sort in arrival order.
     next: u64,
     /// `edge_id → queue key`: a second observation of a pending edge merges into it.
-    by_id: HashMap<String, u64>,
+    by_id: HashMap<CompactString, u64>,
     /// `(target thread, author, content) → queue keys`: an arriving message resolves the first.
     by_route: HashMap<Route, BTreeSet<u64>>,
     /// `tool_call_id → queue keys`: a tool result joins the first pending edge from its tool.
-    by_source_tool: HashMap<String, BTreeSet<u64>>,
+    by_source_tool: HashMap<CompactString, BTreeSet<u64>>,
     /// Items already the target of a materialized edge; each item delivers one edge.
-    linked: HashSet<String>,
+    linked: HashSet<CompactString>,
     /// Per route, the unlinked inter-agent message items in their thread's list order (keyed by
     /// arrival), so the first unlinked one is found without rescanning linked ones.
-    delivered: HashMap<Route, BTreeMap<u64, String>>,
+    delivered: HashMap<Route, BTreeMap<u64, CompactString>>,
     /// Where each unlinked delivered item sits in `delivered`, to drop it once it is linked.
-    delivered_at: HashMap<String, (Route, u64)>,
+    delivered_at: HashMap<CompactString, (Route, u64)>,
     /// `tool_call_id → materialized edges from that tool` (id order).
-    materialized_by_source_tool: HashMap<String, BTreeSet<String>>,
+    materialized_by_source_tool: HashMap<CompactString, BTreeSet<CompactString>>,
     /// `(thread, turn) → (first_seen, item_id)` of the latest plain assistant message.
-    latest_assistant: HashMap<(String, String), (i64, String)>,
+    latest_assistant: HashMap<(CompactString, CompactString), (i64, CompactString)>,
 }
 
 /// The later of two optional end times; absent only when both are.
@@ -86,8 +87,8 @@ pub fn max_present(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-fn route(thread: &str, (author, content): &(String, String)) -> Route {
-    (thread.to_owned(), author.clone(), content.clone())
+fn route(thread: &str, (author, content): &(CompactString, CompactString)) -> Route {
+    (thread.into(), author.clone(), content.clone())
 }
 
 impl PendingEdges {
@@ -96,7 +97,7 @@ impl PendingEdges {
     }
 
     pub fn link(&mut self, item_id: &str) {
-        self.linked.insert(item_id.to_owned());
+        self.linked.insert(item_id.into());
         if let Some((route, key)) = self.delivered_at.remove(item_id) {
             if let Some(items) = self.delivered.get_mut(&route) {
                 items.remove(&key);
@@ -104,33 +105,41 @@ impl PendingEdges {
         }
     }
 
-    pub fn offer_delivered_message(&mut self, thread: &str, author_content: (String, String), item_id: &str) {
+    pub fn offer_delivered_message(
+        &mut self,
+        thread: &str,
+        author_content: (CompactString, CompactString),
+        item_id: &str,
+    ) {
         if self.linked.contains(item_id) {
             return;
         }
         let key = self.next;
         self.next += 1;
         let route = route(thread, &author_content);
-        self.delivered.entry(route.clone()).or_default().insert(key, item_id.to_owned());
-        self.delivered_at.insert(item_id.to_owned(), (route, key));
+        self.delivered.entry(route.clone()).or_default().insert(key, item_id.into());
+        self.delivered_at.insert(item_id.into(), (route, key));
     }
 
     /// The first message in the thread's list with this author and content that no edge targets.
-    pub fn first_unlinked_message(&self, thread: &str, author_content: &(String, String)) -> Option<String> {
+    pub fn first_unlinked_message(
+        &self,
+        thread: &str,
+        author_content: &(CompactString, CompactString),
+    ) -> Option<CompactString> {
         self.delivered.get(&route(thread, author_content))?.values().next().cloned()
     }
 
     pub fn offer_assistant_message(&mut self, thread: &str, turn: &str, item_id: &str, first_seen: i64) {
-        let candidate = (first_seen, item_id.to_owned());
-        let best =
-            self.latest_assistant.entry((thread.to_owned(), turn.to_owned())).or_insert_with(|| candidate.clone());
+        let candidate = (first_seen, CompactString::from(item_id));
+        let best = self.latest_assistant.entry((thread.into(), turn.into())).or_insert_with(|| candidate.clone());
         if candidate > *best {
             *best = candidate;
         }
     }
 
-    pub fn latest_assistant_message(&self, thread: &str, turn: &str) -> Option<String> {
-        self.latest_assistant.get(&(thread.to_owned(), turn.to_owned())).map(|(_, item)| item.clone())
+    pub fn latest_assistant_message(&self, thread: &str, turn: &str) -> Option<CompactString> {
+        self.latest_assistant.get(&(thread.into(), turn.into())).map(|(_, item)| item.clone())
     }
 
     /// Merge into a pending edge with the same id (its delivery data must agree), else queue.
@@ -159,7 +168,11 @@ impl PendingEdges {
     }
 
     /// Remove and return the first pending edge (list order) for this route.
-    pub fn take_first_matching(&mut self, thread: &str, author_content: &(String, String)) -> Option<PendingEdge> {
+    pub fn take_first_matching(
+        &mut self,
+        thread: &str,
+        author_content: &(CompactString, CompactString),
+    ) -> Option<PendingEdge> {
         let key = *self.by_route.get(&route(thread, author_content))?.first()?;
         self.remove(key)
     }
@@ -180,10 +193,10 @@ impl PendingEdges {
     }
 
     pub fn note_materialized_source(&mut self, tool_call_id: &str, edge_id: &str) {
-        self.materialized_by_source_tool.entry(tool_call_id.to_owned()).or_default().insert(edge_id.to_owned());
+        self.materialized_by_source_tool.entry(tool_call_id.into()).or_default().insert(edge_id.into());
     }
 
-    pub fn first_materialized_from(&self, tool_call_id: &str) -> Option<String> {
+    pub fn first_materialized_from(&self, tool_call_id: &str) -> Option<CompactString> {
         self.materialized_by_source_tool.get(tool_call_id)?.first().cloned()
     }
 

@@ -9,12 +9,13 @@ pub use reconcile::reconcile_full_requests;
 pub use reconcile::{Mode, Pass};
 
 use super::Replay;
+use compact_str::CompactString;
 
 impl Replay<'_> {
     /// Append ids to the thread's `conversation_item_ids`, which never repeats an id.
-    pub(super) fn append_thread_items(&mut self, thread_id: &str, ids: &[String]) {
+    pub(super) fn append_thread_items(&mut self, thread_id: &str, ids: &[CompactString]) {
         let Some(thread) = self.trace.threads.get_mut(thread_id) else { return };
-        let seen = self.index.thread_items.entry(thread_id.to_owned()).or_default();
+        let seen = self.index.thread_items.entry(thread_id.into()).or_default();
         let mut appended = Vec::new();
         for id in ids {
             if seen.insert(id.clone()) {

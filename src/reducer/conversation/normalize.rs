@@ -1,5 +1,6 @@
 //! Normalization of one Responses-style model item into a conversation item's fields (§D.4.1).
 
+use compact_str::CompactString;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -22,7 +23,7 @@ pub struct NormalizedItem {
     pub channel: Option<Channel>,
     pub kind: Kind,
     pub parts: Vec<Part>,
-    pub call_id: Option<String>,
+    pub call_id: Option<CompactString>,
     pub agent_message: Option<AgentMessageRoute>,
 }
 
@@ -30,7 +31,7 @@ impl NormalizedItem {
     /// The conversation item this normalized item becomes when it is first seen.
     pub fn stored(
         &self,
-        item_id: String,
+        item_id: CompactString,
         thread_id: &str,
         codex_turn_id: Option<&str>,
         first_seen_at_unix_ms: i64,
@@ -38,8 +39,8 @@ impl NormalizedItem {
     ) -> crate::model::ConversationItem {
         crate::model::ConversationItem {
             item_id,
-            thread_id: thread_id.to_owned(),
-            codex_turn_id: codex_turn_id.map(str::to_owned),
+            thread_id: thread_id.into(),
+            codex_turn_id: codex_turn_id.map(CompactString::from),
             first_seen_at_unix_ms,
             role: self.role,
             channel: self.channel,
@@ -71,12 +72,9 @@ fn normalize_item(mut item: Value, payload: &str, limit: usize) -> Result<Normal
         // gap, which changes the JSON summary of whole-item bodies (spec §I).
         map.swap_remove(PASSTHROUGH_KEY);
     }
-    let item_type = item
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ErrorKind::ItemWithoutType(payload.to_owned()))?
-        .to_owned();
-    let call_id = || item.get("call_id").and_then(Value::as_str).map(str::to_owned);
+    let item_type =
+        item.get("type").and_then(Value::as_str).ok_or_else(|| ErrorKind::ItemWithoutType(payload.into()))?.to_owned();
+    let call_id = || item.get("call_id").and_then(Value::as_str).map(CompactString::from);
     let make = |role, channel, kind, parts, call_id| NormalizedItem {
         role,
         channel,
@@ -105,7 +103,7 @@ fn normalize_item(mut item: Value, payload: &str, limit: usize) -> Result<Normal
             let parts = match item.get("arguments") {
                 Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
                     Ok(parsed) => vec![json_part(&parsed, payload, limit)?],
-                    Err(_) => vec![Part::Text { text: text.clone() }],
+                    Err(_) => vec![Part::Text { text: text.as_str().into() }],
                 },
                 Some(other) => vec![json_part(other, payload, limit)?],
                 None => vec![payload_ref("payload", payload)],
@@ -121,9 +119,9 @@ fn normalize_item(mut item: Value, payload: &str, limit: usize) -> Result<Normal
         "custom_tool_call" => {
             let parts = match item.get("input") {
                 Some(Value::String(input)) if item.get("name").and_then(Value::as_str) == Some("exec") => {
-                    vec![Part::Code { language: "javascript".to_owned(), source: input.clone() }]
+                    vec![Part::Code { language: "javascript".into(), source: input.as_str().into() }]
                 }
-                Some(Value::String(input)) => vec![Part::Text { text: input.clone() }],
+                Some(Value::String(input)) => vec![Part::Text { text: input.as_str().into() }],
                 _ => whole_item()?,
             };
             make(Role::Assistant, Some(Channel::Commentary), Kind::CustomToolCall, parts, call_id())
@@ -138,24 +136,23 @@ fn normalize_item(mut item: Value, payload: &str, limit: usize) -> Result<Normal
             let value = item
                 .get(ENCRYPTED_CONTENT)
                 .and_then(Value::as_str)
-                .ok_or_else(|| ErrorKind::CompactionItemWithoutEncrypted(payload.to_owned()))?;
-            let parts = vec![Part::Encoded { label: ENCRYPTED_CONTENT.to_owned(), value: value.to_owned() }];
+                .ok_or_else(|| ErrorKind::CompactionItemWithoutEncrypted(payload.into()))?;
+            let parts = vec![Part::Encoded { label: ENCRYPTED_CONTENT.into(), value: value.into() }];
             make(Role::Assistant, Some(Channel::Summary), Kind::Message, parts, None)
         }
-        _ => return Err(ErrorKind::UnsupportedItemType { item_type, payload: payload.to_owned() }.into()),
+        _ => return Err(ErrorKind::UnsupportedItemType { item_type: item_type.into(), payload: payload.into() }.into()),
     })
 }
 
 fn message_role(item: &Value, payload: &str) -> Result<Role, Error> {
-    let role =
-        item.get("role").and_then(Value::as_str).ok_or_else(|| ErrorKind::MessageWithoutRole(payload.to_owned()))?;
+    let role = item.get("role").and_then(Value::as_str).ok_or_else(|| ErrorKind::MessageWithoutRole(payload.into()))?;
     Ok(match role {
         "system" => Role::System,
         "developer" => Role::Developer,
         "user" => Role::User,
         "assistant" => Role::Assistant,
         "tool" => Role::Tool,
-        _ => return Err(ErrorKind::UnsupportedRole { role: role.to_owned(), payload: payload.to_owned() }.into()),
+        _ => return Err(ErrorKind::UnsupportedRole { role: role.into(), payload: payload.into() }.into()),
     })
 }
 
@@ -163,24 +160,24 @@ fn message_role(item: &Value, payload: &str) -> Result<Role, Error> {
 #[derive(Deserialize)]
 #[allow(dead_code)] // `id` is part of the shape upstream checks, though nothing reads it.
 struct AgentMessageItem {
-    id: Option<String>,
-    author: String,
-    recipient: String,
+    id: Option<CompactString>,
+    author: CompactString,
+    recipient: CompactString,
     content: Vec<AgentMessageContent>,
 }
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum AgentMessageContent {
-    InputText { text: String },
-    EncryptedContent { encrypted_content: String },
+    InputText { text: CompactString },
+    EncryptedContent { encrypted_content: CompactString },
 }
 
 fn agent_message(item: &Value, payload: &str) -> Result<NormalizedItem, Error> {
     let parsed: AgentMessageItem = serde_json::from_value(item.clone())
-        .map_err(|e| Error::new(ErrorKind::AgentMessageParse(payload.to_owned())).with_detail(e))?;
+        .map_err(|e| Error::new(ErrorKind::AgentMessageParse(payload.into())).with_detail(e))?;
     if parsed.content.is_empty() {
-        return Err(ErrorKind::AgentMessageEmpty(payload.to_owned()).into());
+        return Err(ErrorKind::AgentMessageEmpty(payload.into()).into());
     }
     let parts = parsed
         .content
@@ -188,7 +185,7 @@ fn agent_message(item: &Value, payload: &str) -> Result<NormalizedItem, Error> {
         .map(|entry| match entry {
             AgentMessageContent::InputText { text } => Part::Text { text },
             AgentMessageContent::EncryptedContent { encrypted_content } => {
-                Part::Encoded { label: ENCRYPTED_CONTENT.to_owned(), value: encrypted_content }
+                Part::Encoded { label: ENCRYPTED_CONTENT.into(), value: encrypted_content }
             }
         })
         .collect();
@@ -209,28 +206,28 @@ fn reasoning_parts(item: &Value, payload: &str) -> Result<Vec<Part>, Error> {
             None => Ok(Vec::new()),
             Some(Value::Null) if null_is_none => Ok(Vec::new()),
             Some(Value::Array(entries)) => Ok(entries.iter().collect()),
-            Some(_) => Err(ErrorKind::ReasoningNonArray { payload: payload.to_owned(), key }.into()),
+            Some(_) => Err(ErrorKind::ReasoningNonArray { payload: payload.into(), key }.into()),
         }
     };
-    let entry_text = |entry: &Value, key: &'static str, allowed: &[&str]| -> Result<String, Error> {
+    let entry_text = |entry: &Value, key: &'static str, allowed: &[&str]| -> Result<CompactString, Error> {
         let entry_type = entry
             .get("type")
             .and_then(Value::as_str)
-            .ok_or_else(|| ErrorKind::ReasoningEntryWithoutType { payload: payload.to_owned(), key })?;
+            .ok_or_else(|| ErrorKind::ReasoningEntryWithoutType { payload: payload.into(), key })?;
         if !allowed.contains(&entry_type) {
             let entry_type = entry_type.to_owned();
             return Err(if key == "content" {
-                ErrorKind::ReasoningUnsupportedContent { payload: payload.to_owned(), entry_type }
+                ErrorKind::ReasoningUnsupportedContent { payload: payload.into(), entry_type: entry_type.into() }
             } else {
-                ErrorKind::ReasoningUnsupportedSummary { payload: payload.to_owned(), entry_type }
+                ErrorKind::ReasoningUnsupportedSummary { payload: payload.into(), entry_type: entry_type.into() }
             }
             .into());
         }
         entry
             .get("text")
             .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| ErrorKind::ReasoningEntryWithoutText { payload: payload.to_owned(), key }.into())
+            .map(CompactString::from)
+            .ok_or_else(|| ErrorKind::ReasoningEntryWithoutText { payload: payload.into(), key }.into())
     };
     for entry in entries("content", true)? {
         parts.push(Part::Text { text: entry_text(entry, "content", &["reasoning_text", "text"])? });
@@ -241,19 +238,19 @@ fn reasoning_parts(item: &Value, payload: &str) -> Result<Vec<Part>, Error> {
     match item.get(ENCRYPTED_CONTENT) {
         None | Some(Value::Null) => {}
         Some(Value::String(value)) => {
-            parts.push(Part::Encoded { label: ENCRYPTED_CONTENT.to_owned(), value: value.clone() })
+            parts.push(Part::Encoded { label: ENCRYPTED_CONTENT.into(), value: value.as_str().into() })
         }
-        Some(_) => return Err(ErrorKind::ReasoningNonStringEncrypted(payload.to_owned()).into()),
+        Some(_) => return Err(ErrorKind::ReasoningNonStringEncrypted(payload.into()).into()),
     }
     if parts.is_empty() {
-        return Err(ErrorKind::ReasoningEmpty(payload.to_owned()).into());
+        return Err(ErrorKind::ReasoningEmpty(payload.into()).into());
     }
     Ok(parts)
 }
 
 fn tool_output_parts(output: Option<&Value>, payload: &str, limit: usize) -> Result<Vec<Part>, Error> {
     Ok(match output {
-        Some(Value::String(text)) => vec![Part::Text { text: text.clone() }],
+        Some(Value::String(text)) => vec![Part::Text { text: text.as_str().into() }],
         Some(array @ Value::Array(_)) => content_parts(Some(array), payload),
         Some(other) => vec![json_part(other, payload, limit)?],
         None => vec![payload_ref("tool_output", payload)],
@@ -271,7 +268,7 @@ fn content_parts(content: Option<&Value>, payload: &str) -> Vec<Part> {
             Some("input_text" | "output_text" | "text") => {
                 // Text entries without string text are dropped, not referenced.
                 if let Some(text) = entry.get("text").and_then(Value::as_str) {
-                    parts.push(Part::Text { text: text.to_owned() });
+                    parts.push(Part::Text { text: text.into() });
                 }
             }
             Some(label) => parts.push(payload_ref(label, payload)),
@@ -285,23 +282,23 @@ fn content_parts(content: Option<&Value>, payload: &str) -> Vec<Part> {
 }
 
 fn payload_ref(label: &str, payload: &str) -> Part {
-    Part::PayloadRef { label: label.to_owned(), raw_payload_id: payload.to_owned() }
+    Part::PayloadRef { label: label.into(), raw_payload_id: payload.into() }
 }
 
 fn json_part(value: &Value, payload: &str, limit: usize) -> Result<Part, Error> {
-    Ok(Part::Json { summary: json_summary(value, payload, limit)?, raw_payload_id: payload.to_owned() })
+    Ok(Part::Json { summary: json_summary(value, payload, limit)?, raw_payload_id: payload.into() })
 }
 
 /// Compact JSON, cut at 240 bytes with `...` appended. Upstream panics when the cut falls inside
 /// a multi-byte character; we report that as an error instead.
-pub fn json_summary(value: &Value, payload: &str, limit: usize) -> Result<String, Error> {
+pub fn json_summary(value: &Value, payload: &str, limit: usize) -> Result<CompactString, Error> {
     let mut text = serde_json::to_string(value).expect("a JSON value always serializes");
     if text.len() > limit {
         if !text.is_char_boundary(limit) {
-            return Err(ErrorKind::SummaryCutInsideCharacter(payload.to_owned()).into());
+            return Err(ErrorKind::SummaryCutInsideCharacter(payload.into()).into());
         }
         text.truncate(limit);
         text.push_str("...");
     }
-    Ok(text)
+    Ok(text.into())
 }

@@ -1,5 +1,6 @@
 //! Reconcile passes (§D.4.2–§D.4.3): reuse a stored item or create one, then link it.
 
+use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::normalize::NormalizedItem;
@@ -24,7 +25,7 @@ pub struct Pass<'a> {
     pub codex_turn_id: &'a str,
     pub wall: i64,
     pub mode: Mode,
-    pub previous: &'a [String],
+    pub previous: &'a [CompactString],
     pub start_index: usize,
     pub producers: Vec<ProducerRef>,
 }
@@ -35,7 +36,7 @@ impl<'a> Pass<'a> {
         codex_turn_id: &'a str,
         wall: i64,
         mode: Mode,
-        previous: &'a [String],
+        previous: &'a [CompactString],
         start_index: usize,
     ) -> Self {
         Pass { thread_id, codex_turn_id, wall, mode, previous, start_index, producers: Vec::new() }
@@ -66,7 +67,7 @@ fn hash_fields(
     role: crate::model::ConversationRole,
     channel: Option<crate::model::ConversationChannel>,
     kind: Kind,
-    call_id: &Option<String>,
+    call_id: &Option<CompactString>,
     agent_message: &Option<crate::model::AgentMessageRoute>,
     parts: &[Part],
 ) -> u64 {
@@ -141,9 +142,9 @@ impl Replay<'_> {
         &mut self,
         pass: Pass,
         items: Vec<NormalizedItem>,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Vec<CompactString>, Error> {
         let mut chosen_ids = Vec::with_capacity(items.len());
-        let mut used: FxHashSet<String> = FxHashSet::default();
+        let mut used: FxHashSet<CompactString> = FxHashSet::default();
         // Built on the first search only: most full requests reuse every item by position.
         let mut previous_by_key: Option<FxHashMap<u64, Vec<usize>>> = None;
         for (offset, item) in items.into_iter().enumerate() {
@@ -184,8 +185,8 @@ impl Replay<'_> {
                     (Some(_), Some(id)) => id.clone(),
                     (Some(existing), None) => {
                         return Err(ErrorKind::ConversationMismatch {
-                            turn: pass.codex_turn_id.to_owned(),
-                            thread: pass.thread_id.to_owned(),
+                            turn: pass.codex_turn_id.into(),
+                            thread: pass.thread_id.into(),
                             index,
                             item: existing.clone(),
                         }
@@ -224,7 +225,7 @@ impl Replay<'_> {
         self.items.get(item_id).map(stored_hash).unwrap_or_default()
     }
 
-    pub(in crate::reducer) fn create_item(&mut self, pass: &Pass, item: &NormalizedItem) -> String {
+    pub(in crate::reducer) fn create_item(&mut self, pass: &Pass, item: &NormalizedItem) -> CompactString {
         let item_id = self.next_item_id();
         let stored =
             item.stored(item_id.clone(), pass.thread_id, Some(pass.codex_turn_id), pass.wall, pass.producers.clone());
@@ -296,7 +297,7 @@ mod tests {
     }
 
     fn stored(item: &NormalizedItem) -> ConversationItem {
-        item.stored("conversation_item:1".to_owned(), "t", None, 0, Vec::new())
+        item.stored("conversation_item:1".into(), "t", None, 0, Vec::new())
     }
 
     /// The bench's entry point stores each item of a growing conversation once.
@@ -304,7 +305,7 @@ mod tests {
     fn growing_full_requests_store_each_item_once() {
         let manifest = crate::bundle::Manifest::new("trace", "rollout", "thread", 0);
         let bundle = crate::bundle::Bundle::in_memory(manifest, Vec::new(), Default::default());
-        let text = |t: &str| item(Kind::Message, vec![Part::Text { text: t.to_owned() }]);
+        let text = |t: &str| item(Kind::Message, vec![Part::Text { text: t.into() }]);
         let requests = [vec![text("a")], vec![text("a"), text("b")], vec![text("b"), text("a"), text("c")]];
         assert_eq!(reconcile_full_requests(&bundle, &requests).expect("full requests reconcile"), 3);
     }
@@ -312,10 +313,10 @@ mod tests {
     /// Items that match must hash alike, or a search would miss them.
     #[test]
     fn matching_items_hash_alike() {
-        let text = |t: &str| Part::Text { text: t.to_owned() };
-        let summary = |t: &str| Part::Summary { text: t.to_owned() };
-        let encoded = |v: &str| Part::Encoded { label: "encrypted_content".to_owned(), value: v.to_owned() };
-        let json = |s: &str, p: &str| Part::Json { summary: s.to_owned(), raw_payload_id: p.to_owned() };
+        let text = |t: &str| Part::Text { text: t.into() };
+        let summary = |t: &str| Part::Summary { text: t.into() };
+        let encoded = |v: &str| Part::Encoded { label: "encrypted_content".into(), value: v.into() };
+        let json = |s: &str, p: &str| Part::Json { summary: s.into(), raw_payload_id: p.into() };
         let items = [
             item(Kind::Reasoning, vec![text("a"), summary("s"), encoded("e1")]),
             item(Kind::Reasoning, vec![summary("other"), encoded("e1")]),

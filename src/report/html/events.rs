@@ -42,7 +42,7 @@ impl Events {
                 _ => event.thread_id.clone(),
             };
             if let RawPayload::CompactionInstalled { compaction_id, .. } = &event.payload {
-                events.installed.entry(compaction_id.clone()).or_insert(index);
+                events.installed.entry(compaction_id.to_string()).or_insert(index);
             }
             // A duplicated seq (an invalid bundle) keeps its first line.
             events.by_seq.entry(event.seq).or_insert(index);
@@ -52,7 +52,7 @@ impl Events {
                 seq: event.seq,
                 wall: event.wall_time_unix_ms,
                 kind: event.payload.type_name(),
-                thread,
+                thread: thread.map(String::from),
             });
         }
         events

@@ -213,8 +213,8 @@ pub fn lanes(
         lane_of.insert(thread_id.to_owned(), lanes.len());
         lanes.push(Lane {
             thread_id: thread_id.to_owned(),
-            agent_path: thread.agent_path.clone(),
-            nickname: thread.nickname.clone(),
+            agent_path: thread.agent_path.to_string(),
+            nickname: thread.nickname.as_deref().map(str::to_owned),
             depth,
             execution: thread.execution.clone(),
             rows: rows.max(1) + 1,

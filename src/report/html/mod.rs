@@ -80,7 +80,7 @@ impl Timeline {
             let (Some(&from_lane), Some(&to_lane)) = lanes else { continue };
             if arrows.len() < options.limits.edges {
                 arrows.push(Arrow {
-                    edge_id: edge.edge_id.clone(),
+                    edge_id: edge.edge_id.to_string(),
                     kind: layout::tag(&edge.kind),
                     from,
                     to,

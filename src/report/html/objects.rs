@@ -72,7 +72,7 @@ pub fn collect<'t>(
         let note = format!("{} requests", compaction.request_ids.len());
         let point = Instant {
             kind: InstantKind::Compaction,
-            id: compaction.compaction_id.clone(),
+            id: compaction.compaction_id.to_string(),
             seq: event.seq,
             note,
             value: None,
@@ -88,7 +88,7 @@ pub fn collect<'t>(
         };
         let point = Instant {
             kind: InstantKind::TerminalOperation,
-            id: operation.operation_id.clone(),
+            id: operation.operation_id.to_string(),
             seq: operation.execution.started_seq,
             note,
             value: value(text),
@@ -109,7 +109,7 @@ pub fn collect<'t>(
             .collect();
         let point = Instant {
             kind: InstantKind::AgentMessage,
-            id: item.item_id.clone(),
+            id: item.item_id.to_string(),
             seq,
             note: format!("{} → {}", route.author, route.recipient),
             value: value(&text.join(" ")),
@@ -134,17 +134,22 @@ pub fn anchor_end(trace: &RolloutTrace, events: &Events, anchor: &TraceAnchor) -
         TraceAnchor::ConversationItem { item_id } => {
             let item = trace.conversation_items.get(item_id)?;
             let seq = item_seq(trace, events, item_id)?;
-            Some(End { thread_id: item.thread_id.clone(), seq, anchor: "conversation_item", id: item_id.clone() })
+            Some(End {
+                thread_id: item.thread_id.to_string(),
+                seq,
+                anchor: "conversation_item",
+                id: item_id.to_string(),
+            })
         }
         TraceAnchor::ToolCall { tool_call_id } => {
             let call = trace.tool_calls.get(tool_call_id)?;
             let seq = call.execution.started_seq;
-            Some(End { thread_id: call.thread_id.clone(), seq, anchor: "tool_call", id: tool_call_id.clone() })
+            Some(End { thread_id: call.thread_id.to_string(), seq, anchor: "tool_call", id: tool_call_id.to_string() })
         }
         TraceAnchor::Thread { thread_id } => {
             let thread = trace.threads.get(thread_id)?;
             let seq = thread.execution.started_seq;
-            Some(End { thread_id: thread_id.clone(), seq, anchor: "thread", id: thread_id.clone() })
+            Some(End { thread_id: thread_id.to_string(), seq, anchor: "thread", id: thread_id.to_string() })
         }
     }
 }

@@ -102,7 +102,7 @@ impl Lifecycles {
             ThreadEnded { thread_id, .. } => self.end(What::Thread, thread_id, at, found),
             CodexTurnStarted { codex_turn_id, thread_id } => {
                 self.start(What::Turn, codex_turn_id, None, record, at, found);
-                self.turn_threads.entry(codex_turn_id.clone()).or_insert_with(|| thread_id.clone());
+                self.turn_threads.entry(codex_turn_id.to_string()).or_insert_with(|| thread_id.to_string());
             }
             CodexTurnEnded { codex_turn_id, status } => {
                 self.end(What::Turn, codex_turn_id, at, found);
@@ -139,10 +139,9 @@ impl Lifecycles {
 
     /// A code cell's key: its thread (the envelope's, else its envelope turn's) and runtime id.
     fn code_cell(&self, event: &RawTraceEvent, runtime_cell_id: &str) -> Option<String> {
-        let thread = event
-            .thread_id
-            .as_ref()
-            .or_else(|| event.codex_turn_id.as_ref().and_then(|turn| self.turn_threads.get(turn)))?;
+        let thread = event.thread_id.as_deref().or_else(|| {
+            event.codex_turn_id.as_deref().and_then(|turn| self.turn_threads.get(turn).map(String::as_str))
+        })?;
         Some(format!("{thread} {runtime_cell_id}"))
     }
 

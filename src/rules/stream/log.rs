@@ -278,13 +278,13 @@ impl Order {
                 }
                 self.rollout_started = true;
                 if let Some(manifest) = manifest {
-                    if trace_id != &manifest.trace_id {
+                    if trace_id != manifest.trace_id {
                         report(
                             &catalog::ROLLOUT_STARTED_MISMATCH,
                             format!("rollout_started trace_id {trace_id} is not the manifest's {}", manifest.trace_id),
                         );
                     }
-                    if root_thread_id != &manifest.root_thread_id {
+                    if root_thread_id != manifest.root_thread_id {
                         report(
                             &catalog::ROLLOUT_STARTED_MISMATCH,
                             format!(

@@ -160,7 +160,7 @@ pub fn check(root: &Path, events: &[EventRecord], limits: &Limits, found: &mut V
                 );
             }
             let problem =
-                files.entry(payload.path.clone()).or_insert_with(|| file_problem(root, &payload.path, limits));
+                files.entry(payload.path.to_string()).or_insert_with(|| file_problem(root, &payload.path, limits));
             if let Some((rule, what, value)) = problem {
                 let violation =
                     Violation::new(rule, at.clone(), format!("{} ref {id}: {} {what}", role.field, payload.path));

@@ -14,22 +14,21 @@ pub fn public_message(kind: &ErrorKind) -> String {
         K::ManifestOpen(os_error) => os_error_message(os_error),
         K::Serde(message) => serde_message(message),
         K::UnsupportedItemType { payload, .. } => {
-            K::UnsupportedItemType { item_type: WITHHELD.to_owned(), payload: payload.clone() }.to_string()
+            K::UnsupportedItemType { item_type: WITHHELD.into(), payload: payload.clone() }.to_string()
         }
         K::UnsupportedRole { payload, .. } => {
-            K::UnsupportedRole { role: WITHHELD.to_owned(), payload: payload.clone() }.to_string()
+            K::UnsupportedRole { role: WITHHELD.into(), payload: payload.clone() }.to_string()
         }
         K::ReasoningUnsupportedContent { payload, .. } => {
-            K::ReasoningUnsupportedContent { payload: payload.clone(), entry_type: WITHHELD.to_owned() }.to_string()
+            K::ReasoningUnsupportedContent { payload: payload.clone(), entry_type: WITHHELD.into() }.to_string()
         }
         K::ReasoningUnsupportedSummary { payload, .. } => {
-            K::ReasoningUnsupportedSummary { payload: payload.clone(), entry_type: WITHHELD.to_owned() }.to_string()
+            K::ReasoningUnsupportedSummary { payload: payload.clone(), entry_type: WITHHELD.into() }.to_string()
         }
-        K::WriteStdinResponseParse { payload, .. } => K::WriteStdinResponseParse {
-            payload: payload.clone(),
-            protocol_error: "<serde message withheld>".to_owned(),
+        K::WriteStdinResponseParse { payload, .. } => {
+            K::WriteStdinResponseParse { payload: payload.clone(), protocol_error: "<serde message withheld>".into() }
+                .to_string()
         }
-        .to_string(),
 
         // Only ids, seq numbers, bundle paths, field names and our own type tags.
         K::ManifestParse(_)
