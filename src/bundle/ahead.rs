@@ -1,5 +1,7 @@
 //! Reading ahead of replay: while the reducer handles one event, a second thread reads and parses
-//! the log lines after it and the payloads those events name.
+//! the log lines after it and applies `read` to the payloads those events name (replay reads the
+//! files' bytes there and parses them itself: a payload tree parsed on one thread and freed on
+//! another cost more than the parse).
 //!
 //! Reading and parsing payload files was about half of a disk replay. Nothing read ahead changes
 //! what replay sees: the events arrive in log order, each with its payloads already read, and the

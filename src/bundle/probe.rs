@@ -1,7 +1,8 @@
 //! Timing of payload reads for `bench`, off unless a bench turns it on for its thread: replay
-//! reads payloads through [`Bundle::payload_json`](super::Bundle::payload_json), most of them on
-//! its read-ahead thread, so their phase can only be timed here. Read-ahead time overlaps the
-//! reduction; the bench reports it as such.
+//! reads payloads through [`Bundle::payload_json`](super::Bundle::payload_json), or reads their
+//! bytes on its read-ahead thread and parses them through
+//! [`Bundle::payload_json_from`](super::Bundle::payload_json_from), so their phase can only be
+//! timed here. Read-ahead time overlaps the reduction; the bench reports it as such.
 
 use std::cell::RefCell;
 use std::sync::{Mutex, PoisonError};
@@ -32,11 +33,12 @@ fn on() -> bool {
     PROBE.with(|probe| probe.borrow().is_some())
 }
 
-fn record(path: &str, took: Duration) {
+/// Time spent, and the payload it read when it was a read.
+fn record(path: Option<&str>, took: Duration) {
     PROBE.with(|probe| {
         if let Some(probe) = probe.borrow_mut().as_mut() {
             probe.time += took;
-            probe.paths.push(path.to_owned());
+            probe.paths.extend(path.map(str::to_owned));
         }
     });
 }
@@ -48,7 +50,18 @@ pub(super) fn timed<T>(path: &str, read: impl FnOnce() -> T) -> T {
     }
     let started = Instant::now();
     let value = read();
-    record(path, started.elapsed());
+    record(Some(path), started.elapsed());
+    value
+}
+
+/// More time for a payload already recorded: its parse on this thread, after a read ahead.
+pub(super) fn timed_more<T>(parse: impl FnOnce() -> T) -> T {
+    if !on() {
+        return parse();
+    }
+    let started = Instant::now();
+    let value = parse();
+    record(None, started.elapsed());
     value
 }
 

@@ -88,7 +88,7 @@ impl ReplayOptions {
 /// Replay a bundle under `options.revision`.
 pub fn replay_with(bundle: &Bundle, options: &ReplayOptions) -> Result<Replayed, Error> {
     let mut replay = Replay::new(bundle, options);
-    let read = |payload: &RawPayloadRef| bundle.payload_json(payload);
+    let read = |payload: &RawPayloadRef| bundle.payload_bytes(payload);
     let stop = bundle.each_event_read_ahead(read, |record, ahead| {
         *replay.ahead.get_mut() = ahead;
         replay.event(record.line, &record.event).map_err(|e| e.at_event(record.line, record.event.seq))
@@ -111,6 +111,9 @@ struct Ctx<'e> {
     /// The envelope turn; only some handlers read it.
     codex_turn_id: Option<&'e str>,
 }
+
+/// Each payload an event names, with its file's bytes or the error reading them gave.
+type FilesAhead = Vec<(RawPayloadRef, Result<Vec<u8>, Error>)>;
 
 struct Replay<'b> {
     bundle: &'b Bundle,
@@ -143,8 +146,9 @@ struct Replay<'b> {
     bugs: PlantedBugs,
     /// Read through its bool switches only: no per-event comparison of names.
     revision: &'static Revision,
-    /// The payloads of the event being handled, read ahead of it (`Bundle::each_event_read_ahead`).
-    ahead: RefCell<Vec<(RawPayloadRef, Result<serde_json::Value, Error>)>>,
+    /// The payload files of the event being handled, read ahead of it as bytes
+    /// (`Bundle::each_event_read_ahead`) and parsed here when asked for.
+    ahead: RefCell<FilesAhead>,
 }
 
 impl<'b> Replay<'b> {
@@ -303,7 +307,7 @@ impl Replay<'_> {
     fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
         let mut ahead = self.ahead.borrow_mut();
         if let Some(at) = ahead.iter().position(|(read, _)| read == payload) {
-            return ahead.swap_remove(at).1;
+            return self.bundle.payload_json_from(payload, ahead.swap_remove(at).1);
         }
         drop(ahead);
         self.bundle.payload_json(payload)
