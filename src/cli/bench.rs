@@ -28,8 +28,9 @@ does) and reduced --repeat times in memory (`replay` on the in-memory bundle) an
 (`replay_dir`, which streams `trace.jsonl`, on a copy written to the system temp directory, page
 cache warm); the fastest run counts. The table shows each size's time and the ratios to the
 previous size: when the sizes double, linear scaling reads as time ratios near 2. A second table
-splits the disk run of `reduce` into phases: event parse (timed in a pass of its own) and payload
-read+parse, both done on replay's read-ahead thread and so overlapping it; replay (wall time,
+splits the disk run of `reduce` into phases: event parse (timed in a pass of its own, done on
+replay's read-ahead thread) and payload read+parse (files read there, parsed by the reducer),
+both overlapping the replay; replay (wall time,
 reading included); serialization to a sink; total = replay + serialization. It gives the
 throughputs and the peak resident memory (VmHWM) of those runs; --floor adds the floor (read and
 parse every line and every payload the reducer read, serialize the final state to a sink, on one

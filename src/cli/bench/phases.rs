@@ -9,14 +9,15 @@ use crate::bundle::probe;
 use crate::bundle::{Bundle, RawTraceEvent};
 use crate::reducer::{replay_with, ReplayOptions};
 
-/// The fastest disk run of one size, split into phases. Replay reads the log and the payloads
-/// on its read-ahead thread while it reduces, so those two phases overlap `replay`.
+/// The fastest disk run of one size, split into phases. Replay reads the log and the payload
+/// files on its read-ahead thread while it reduces, so those two phases overlap `replay`.
 #[derive(Default)]
 pub struct Phases {
     /// Every line of `trace.jsonl` read and parsed as replay streams it, timed in a pass of its
     /// own (replay does it on the read-ahead thread).
     event_parse: Duration,
-    /// Payload files read and parsed during replay, almost all on the read-ahead thread.
+    /// Payload files read (almost all on the read-ahead thread) and parsed (by the reducer)
+    /// during replay.
     payloads: Duration,
     /// Replay's wall time, reading ahead included.
     replay: Duration,
