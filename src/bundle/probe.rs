@@ -135,4 +135,14 @@ mod tests {
         replay(&held).unwrap();
         assert!(super::take().is_none(), "nothing recorded once taken");
     }
+
+    #[test]
+    fn a_parse_after_a_read_ahead_adds_its_time_and_names_no_file() {
+        let pause = std::time::Duration::from_millis(5);
+        super::start();
+        super::timed_more(|| std::thread::sleep(pause));
+        let probed = super::take().expect("started");
+        assert!(probed.time >= pause, "{:?}", probed.time);
+        assert!(probed.paths.is_empty());
+    }
 }
