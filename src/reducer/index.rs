@@ -1,7 +1,8 @@
 //! Lookups kept in step with the reduced state, so that replay never scans every item or call.
 //!
 //! Upstream finds things by iterating its maps; each index here reproduces that iteration order:
-//! `BTreeSet<CompactString>` for "first/last in lexicographic id order", `Vec` for list order.
+//! `IdSet` or `BTreeSet<CompactString>` for "first/last in lexicographic id order", `Vec` for list
+//! order.
 
 use compact_str::CompactString;
 use std::collections::BTreeSet;
@@ -9,6 +10,7 @@ use std::collections::BTreeSet;
 // Ids are short strings hashed millions of times; SipHash's flooding defence buys nothing here.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::id_set::IdSet;
 use crate::model::ConversationItemKind;
 
 /// Items of one thread with one model-visible call id and one kind.
@@ -18,22 +20,22 @@ pub type CallKey = (CompactString, CompactString, ConversationItemKind);
 pub struct Index {
     /// `(thread, call_id, kind) → item ids`: the call-id consistency check, code-cell source and
     /// output lookups, and the model-visible items a tool finds at start.
-    pub items_by_call: HashMap<CallKey, BTreeSet<CompactString>>,
+    pub items_by_call: HashMap<CallKey, IdSet>,
     /// Per thread, the ids already in `conversation_item_ids`, which never repeats an id.
     pub thread_items: HashMap<CompactString, HashSet<CompactString>>,
     /// `model_visible_call_id → tool call ids`, searched across all threads.
     pub tools_by_model_visible_call: HashMap<CompactString, Vec<CompactString>>,
     /// `item id → inference calls whose response_item_ids contain it` (id order).
-    pub inferences_by_response_item: HashMap<CompactString, BTreeSet<CompactString>>,
+    pub inferences_by_response_item: HashMap<CompactString, IdSet>,
     /// `(thread, response_id) → inference calls` (id order), for `previous_response_id`.
-    pub inferences_by_response_id: HashMap<(CompactString, CompactString), BTreeSet<CompactString>>,
+    pub inferences_by_response_id: HashMap<(CompactString, CompactString), IdSet>,
     /// `turn → inference calls`, closed when the turn ends.
     pub inferences_by_turn: HashMap<CompactString, Vec<CompactString>>,
     /// `turn → materialized code cells`, terminated when the turn fails or is interrupted.
     pub code_cells_by_turn: HashMap<CompactString, Vec<CompactString>>,
     /// `code_cell_id → tools whose requester names it` (id order), for backfill when a queued cell
     /// materializes after its nested tools started.
-    pub tools_by_requester_cell: HashMap<CompactString, BTreeSet<CompactString>>,
+    pub tools_by_requester_cell: HashMap<CompactString, IdSet>,
     /// `(thread, model-visible call id) → queued code-cell starts` waiting for that source item.
     pub code_cell_starts_by_source: HashMap<(CompactString, CompactString), Vec<CompactString>>,
     /// Queued starts whose source item now exists; the next flush materializes them.
@@ -42,16 +44,11 @@ pub struct Index {
     /// session with many write_stdin calls must not rescan its list.
     pub session_operations: HashSet<(CompactString, CompactString)>,
     /// `compaction_id → compaction requests` (id order), for `request_ids` at install.
-    pub compaction_requests_by_compaction: HashMap<CompactString, BTreeSet<CompactString>>,
+    pub compaction_requests_by_compaction: HashMap<CompactString, IdSet>,
 }
 
 impl Index {
-    pub fn items_with_call(
-        &self,
-        thread: &str,
-        call_id: &str,
-        kind: ConversationItemKind,
-    ) -> Option<&BTreeSet<CompactString>> {
+    pub fn items_with_call(&self, thread: &str, call_id: &str, kind: ConversationItemKind) -> Option<&IdSet> {
         self.items_by_call.get(&(thread.into(), call_id.into(), kind))
     }
 

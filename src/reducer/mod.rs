@@ -9,6 +9,7 @@ mod code_cell;
 mod compaction;
 #[doc(hidden)]
 pub mod conversation;
+mod id_set;
 mod index;
 mod inference;
 mod items;
