@@ -82,6 +82,8 @@ mod tests {
     #[test]
     fn behaves_as_a_btree_set() {
         let ops: &[(bool, &str)] = &[
+            (true, "x"),
+            (false, "x"),
             (true, "b"),
             (true, "b"),
             (false, "a"),
@@ -115,7 +117,8 @@ mod tests {
     fn one_id_takes_no_heap_node() {
         let mut set = IdSet::default();
         set.insert("conversation_item:1".into());
-        assert!(matches!(set, IdSet::One(_)));
+        set.insert("conversation_item:1".into());
+        assert!(matches!(set, IdSet::One(_)), "the same id again is still one id");
         set.insert("conversation_item:0".into());
         assert_eq!(
             set.iter().map(|id| id.as_str()).collect::<Vec<_>>(),
