@@ -11,18 +11,21 @@ use std::collections::BTreeSet;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::id_set::IdSet;
+use super::items::ItemSet;
 use crate::model::ConversationItemKind;
 
-/// Items of one thread with one model-visible call id and one kind.
-pub type CallKey = (CompactString, CompactString, ConversationItemKind);
+/// The items of one thread with one model-visible call id, by kind (a call has two or three).
+pub type CallItems = Vec<(ConversationItemKind, IdSet)>;
 
 #[derive(Debug, Default)]
 pub struct Index {
-    /// `(thread, call_id, kind) → item ids`: the call-id consistency check, code-cell source and
-    /// output lookups, and the model-visible items a tool finds at start.
-    pub items_by_call: HashMap<CallKey, IdSet>,
+    /// `thread → call_id → kind → item ids`: the call-id consistency check, code-cell source and
+    /// output lookups, and the model-visible items a tool finds at start. Nested, so a lookup
+    /// borrows its strings: a `(thread, call_id, kind)` key copied the 36-byte thread id to the
+    /// heap per lookup, and read it back through a pointer per match.
+    pub items_by_call: HashMap<CompactString, HashMap<CompactString, CallItems>>,
     /// Per thread, the ids already in `conversation_item_ids`, which never repeats an id.
-    pub thread_items: HashMap<CompactString, HashSet<CompactString>>,
+    pub thread_items: HashMap<CompactString, ItemSet>,
     /// `model_visible_call_id → tool call ids`, searched across all threads.
     pub tools_by_model_visible_call: HashMap<CompactString, Vec<CompactString>>,
     /// `item id → inference calls whose response_item_ids contain it` (id order).
@@ -49,11 +52,23 @@ pub struct Index {
 
 impl Index {
     pub fn items_with_call(&self, thread: &str, call_id: &str, kind: ConversationItemKind) -> Option<&IdSet> {
-        self.items_by_call.get(&(thread.into(), call_id.into(), kind))
+        let by_kind = self.items_by_call.get(thread)?.get(call_id)?;
+        by_kind.iter().find(|(k, _)| *k == kind).map(|(_, ids)| ids)
     }
 
     pub fn add_item_with_call(&mut self, thread: &str, call_id: &str, kind: ConversationItemKind, item_id: &str) {
-        self.items_by_call.entry((thread.into(), call_id.into(), kind)).or_default().insert(item_id.into());
+        if !self.items_by_call.contains_key(thread) {
+            self.items_by_call.insert(thread.into(), HashMap::default());
+        }
+        let calls = self.items_by_call.get_mut(thread).expect("inserted above");
+        if !calls.contains_key(call_id) {
+            calls.insert(call_id.into(), CallItems::new());
+        }
+        let by_kind = calls.get_mut(call_id).expect("inserted above");
+        match by_kind.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, ids)) => ids.insert(item_id.into()),
+            None => by_kind.push((kind, IdSet::One(item_id.into()))),
+        }
     }
 
     /// Record that `inference`'s response items are now `new` instead of `old`.
