@@ -121,6 +121,7 @@ mod tests {
             "conversation_item:65",
             "conversation_item:0",
             "conversation_item:",
+            "conversation_item:81",
             "conversation_item:100",
             "item:1",
         ];
@@ -130,7 +131,8 @@ mod tests {
         for id in ids {
             assert!(!set.insert(id, 80), "{id} is in already");
         }
-        assert_eq!(set.others.len(), 6, "the look-alikes, the empty number, item 100 (past 80 made) and item:1");
+        assert_eq!(set.others.len(), 7, "the look-alikes, the empty number, items past the 80 made, item:1");
+        assert_eq!(set.bits.len(), 2, "items 1 to 80 take two words");
     }
 
     #[test]
