@@ -61,6 +61,10 @@ impl ItemSet {
         let Some(slot) = canonical_slot(item_id).filter(|&slot| slot < made) else {
             return self.others.insert(item_id.into());
         };
+        // An id hashed while it was past the items made stays hashed once it is made.
+        if !self.others.is_empty() && self.others.contains(item_id) {
+            return false;
+        }
         let (word, bit) = (slot / 64, 1u64 << (slot % 64));
         if word >= self.bits.len() {
             self.bits.resize(word + 1, 0);
@@ -133,6 +137,14 @@ mod tests {
         }
         assert_eq!(set.others.len(), 7, "the look-alikes, the empty number, items past the 80 made, item:1");
         assert_eq!(set.bits.len(), 2, "items 1 to 80 take two words");
+    }
+
+    #[test]
+    fn an_id_seen_before_it_was_made_is_not_new_once_made() {
+        let mut set = ItemSet::default();
+        assert!(set.insert("conversation_item:90", 80));
+        assert!(!set.insert("conversation_item:90", 100), "held hashed, found hashed");
+        assert!(set.insert("conversation_item:91", 100), "a made id never seen is new");
     }
 
     #[test]
