@@ -3,7 +3,7 @@
 use compact_str::CompactString;
 use serde_json::Value;
 
-use super::conversation::normalize::{normalize_items, NormalizedItem};
+use super::conversation::normalize::normalize_items;
 use super::conversation::{Mode, Pass};
 use super::timing::ServerTimes;
 use super::{Ctx, Replay};
@@ -120,19 +120,6 @@ impl Replay<'_> {
                 self.reconcile(pass(Mode::FullSnapshot, &previous, 0), items)
             }
         }
-    }
-
-    /// A request payload's normalized `input` and its string `previous_response_id`, if any.
-    fn request_input(&self, payload: &RawPayloadRef) -> Result<(Vec<NormalizedItem>, Option<CompactString>), Error> {
-        let id = &payload.raw_payload_id;
-        let mut value = self.payload_json(payload)?;
-        let previous = value.get("previous_response_id").and_then(Value::as_str).map(CompactString::from);
-        let input = match value.get_mut("input").map(Value::take) {
-            None => return Err(ErrorKind::RequestMissingInput(id.clone()).into()),
-            Some(Value::Array(input)) => input,
-            Some(_) => return Err(ErrorKind::RequestNonArrayInput(id.clone()).into()),
-        };
-        Ok((normalize_items(input, id, self.summary_limit())?, previous))
     }
 
     /// The first call (in id order) of this thread whose response id is `response_id`.

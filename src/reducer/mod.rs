@@ -5,6 +5,7 @@
 //! own file. Every lookup goes through an index kept in step with the state, so replay is linear.
 
 mod agents;
+mod ahead;
 mod code_cell;
 mod compaction;
 #[doc(hidden)]
@@ -89,7 +90,8 @@ impl ReplayOptions {
 /// Replay a bundle under `options.revision`.
 pub fn replay_with(bundle: &Bundle, options: &ReplayOptions) -> Result<Replayed, Error> {
     let mut replay = Replay::new(bundle, options);
-    let read = |payload: &RawPayloadRef| bundle.payload_bytes(payload);
+    let summary_limit = replay.summary_limit();
+    let read = |payload: &RawPayloadRef| ahead::read(bundle, payload, summary_limit);
     let stop = bundle.each_event_read_ahead(read, |record, ahead| {
         *replay.ahead.get_mut() = ahead;
         replay.event(record.line, &record.event).map_err(|e| e.at_event(record.line, record.event.seq))
@@ -112,9 +114,6 @@ struct Ctx<'e> {
     /// The envelope turn; only some handlers read it.
     codex_turn_id: Option<&'e str>,
 }
-
-/// Each payload an event names, with its file's bytes or the error reading them gave.
-type FilesAhead = Vec<(RawPayloadRef, Result<Vec<u8>, Error>)>;
 
 struct Replay<'b> {
     bundle: &'b Bundle,
@@ -147,9 +146,9 @@ struct Replay<'b> {
     bugs: PlantedBugs,
     /// Read through its bool switches only: no per-event comparison of names.
     revision: &'static Revision,
-    /// The payload files of the event being handled, read ahead of it as bytes
-    /// (`Bundle::each_event_read_ahead`) and parsed here when asked for.
-    ahead: RefCell<FilesAhead>,
+    /// The payload files of the event being handled, read ahead of it (`ahead::read`) and taken
+    /// when asked for.
+    ahead: RefCell<ahead::PayloadsAhead>,
 }
 
 impl<'b> Replay<'b> {
@@ -301,17 +300,6 @@ impl Replay<'_> {
         let leftovers = self.leftovers(undelivered);
         self.trace.conversation_items = self.items.into_map();
         Ok(Replayed { trace: self.trace, leftovers })
-    }
-
-    /// A payload of the event being handled, as read ahead; else (a payload of an earlier event,
-    /// or a bundle not read ahead) read now.
-    fn payload_json(&self, payload: &RawPayloadRef) -> Result<serde_json::Value, Error> {
-        let mut ahead = self.ahead.borrow_mut();
-        if let Some(at) = ahead.iter().position(|(read, _)| read == payload) {
-            return self.bundle.payload_json_from(payload, ahead.swap_remove(at).1);
-        }
-        drop(ahead);
-        self.bundle.payload_json(payload)
     }
 
     /// A thread's snapshot, taken out rather than copied: a request replaces it afterwards, a
