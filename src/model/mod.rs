@@ -5,6 +5,7 @@
 
 mod conversation;
 mod runtime;
+pub mod state_json;
 
 pub use conversation::*;
 pub use runtime::*;
@@ -81,8 +82,27 @@ impl RolloutTrace {
 
     /// The same bytes as [`Self::to_state_json`], written as they are produced: a large state
     /// never exists twice in memory.
+    /// A state of more than a few pieces is rendered on every core ([`state_json`]).
     pub fn write_state_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(out, self).map_err(std::io::Error::from)
+        if self.map_entries() <= 4 * state_json::ENTRIES_PER_PIECE {
+            return serde_json::to_writer_pretty(out, self).map_err(std::io::Error::from);
+        }
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        state_json::write(self, out, state_json::ENTRIES_PER_PIECE, workers)
+    }
+
+    /// Entries in all the top-level maps.
+    fn map_entries(&self) -> usize {
+        let runtime = self.code_cells.len() + self.tool_calls.len() + self.terminal_sessions.len();
+        let compaction = self.compactions.len() + self.compaction_requests.len() + self.interaction_edges.len();
+        self.threads.len()
+            + self.codex_turns.len()
+            + self.conversation_items.len()
+            + self.inference_calls.len()
+            + runtime
+            + self.terminal_operations.len()
+            + compaction
+            + self.raw_payloads.len()
     }
 }
 
