@@ -15,9 +15,10 @@ use crate::error::Error;
 /// Events handed over in batches: one channel message per event cost more than a small event's
 /// handling.
 const BATCH: usize = 32;
-/// Batches in flight: enough to keep both threads busy, few enough that memory holds only a few
-/// hundred events' payloads.
-const IN_FLIGHT: usize = 4;
+/// Batches in flight: enough to ride out stretches where one thread is slower than the other (4
+/// left both threads waiting about a tenth of a 1M-event replay), few enough that memory holds
+/// only a few thousand events' payloads.
+const IN_FLIGHT: usize = 64;
 
 /// One event and what `read` gave for each payload it names, in the order it names them.
 pub type AheadOf<T> = (EventRecord, Vec<(RawPayloadRef, T)>);
