@@ -81,13 +81,14 @@ impl RolloutTrace {
     }
 
     /// The same bytes as [`Self::to_state_json`], written as they are produced: a large state
-    /// never exists twice in memory.
-    /// A state of more than a few pieces is rendered on every core ([`state_json`]).
+    /// never exists twice in memory. A state of more than a few pieces is rendered on every core
+    /// ([`state_json`]).
     pub fn write_state_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         if self.map_entries() <= 4 * state_json::ENTRIES_PER_PIECE {
             return serde_json::to_writer_pretty(out, self).map_err(std::io::Error::from);
         }
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // One writer keeps up with a few renderers, not with many.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
         state_json::write(self, out, state_json::ENTRIES_PER_PIECE, workers)
     }
 

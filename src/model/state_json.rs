@@ -29,13 +29,7 @@ type Piece<'t> = Box<dyn Fn(&mut Vec<u8>) -> serde_json::Result<()> + Send + Syn
 pub fn write(trace: &RolloutTrace, out: &mut impl Write, entries_per_piece: usize, workers: usize) -> io::Result<()> {
     let pieces = pieces(trace, entries_per_piece.max(1));
     if workers < 2 || pieces.len() < 2 {
-        let mut buffer = Vec::new();
-        for piece in &pieces {
-            buffer.clear();
-            piece(&mut buffer)?;
-            out.write_all(&buffer)?;
-        }
-        return Ok(());
+        return write_in_turn(&pieces, out);
     }
     std::thread::scope(|scope| {
         let mut lanes = Vec::with_capacity(workers);
@@ -43,7 +37,15 @@ pub fn write(trace: &RolloutTrace, out: &mut impl Write, entries_per_piece: usiz
             let (rendered, received) = sync_channel(AHEAD);
             let (spent, reused) = sync_channel(AHEAD + 1);
             let pieces = &pieces;
-            scope.spawn(move || render_lane(pieces.iter().skip(first).step_by(workers), rendered, reused));
+            let spawned = std::thread::Builder::new()
+                .name("state.json".to_owned())
+                .spawn_scoped(scope, move || render_lane(pieces.iter().skip(first).step_by(workers), rendered, reused));
+            if spawned.is_err() {
+                // No more threads to be had: the lanes are dropped, so the workers stop at their
+                // next send, and this thread renders every piece.
+                drop(lanes);
+                return write_in_turn(pieces, out);
+            }
             lanes.push((received, spent));
         }
         for at in 0..pieces.len() {
@@ -55,6 +57,17 @@ pub fn write(trace: &RolloutTrace, out: &mut impl Write, entries_per_piece: usiz
         }
         Ok(())
     })
+}
+
+/// Every piece rendered and written on this thread, into one reused buffer.
+fn write_in_turn(pieces: &[Piece<'_>], out: &mut impl Write) -> io::Result<()> {
+    let mut buffer = Vec::new();
+    for piece in pieces {
+        buffer.clear();
+        piece(&mut buffer)?;
+        out.write_all(&buffer)?;
+    }
+    Ok(())
 }
 
 /// One worker: its pieces in order, each into a buffer the writer handed back when it can.

@@ -71,3 +71,62 @@ impl Replay<'_> {
         Some(ahead.swap_remove(at).1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::PayloadStore;
+    use crate::generate::emit::emit_as;
+    use crate::generate::large::scenario_with_events;
+    use crate::reducer::conversation::normalize::SUMMARY_LIMIT;
+    use crate::revision::Revision;
+
+    fn generated() -> Bundle {
+        let emitted = emit_as(&scenario_with_events(300, 5), Revision::default_revision());
+        emitted.bundle(&emitted.causal_order())
+    }
+
+    fn payloads(bundle: &Bundle) -> Vec<RawPayloadRef> {
+        bundle.events.iter().flat_map(|record| record.event.payload.payload_refs()).cloned().collect()
+    }
+
+    #[test]
+    fn requests_are_normalized_ahead_and_other_payloads_cross_as_bytes() {
+        let bundle = generated();
+        let all = payloads(&bundle);
+        let requests = all.iter().filter(|p| p.kind == RawPayloadKind::InferenceRequest).count();
+        assert!(requests > 10 && requests < all.len());
+        let mut normalized = 0;
+        for payload in &all {
+            match (payload.kind, read(&bundle, payload, SUMMARY_LIMIT)) {
+                (RawPayloadKind::InferenceRequest, Ahead::Request(input)) => {
+                    let (items, _) = input.unwrap();
+                    let input = bundle.payload_json(payload).unwrap()["input"].as_array().unwrap().len();
+                    assert!(items.len() <= input, "{}", payload.raw_payload_id);
+                    normalized += items.len();
+                }
+                (RawPayloadKind::InferenceRequest, Ahead::Bytes(_)) => panic!("a request crossed as bytes"),
+                (_, Ahead::Bytes(bytes)) => assert_eq!(bytes.unwrap(), bundle.payload_bytes(payload).unwrap()),
+                (_, Ahead::Request(_)) => panic!("{:?} normalized as a request", payload.kind),
+            }
+        }
+        assert!(normalized > requests, "requests carry their conversation");
+    }
+
+    #[test]
+    fn a_bad_request_read_ahead_carries_the_error_replay_would_raise() {
+        let mut bundle = generated();
+        let request = payloads(&bundle).into_iter().find(|p| p.kind == RawPayloadKind::InferenceRequest).unwrap();
+        for (body, expected) in [
+            (r#"{"input": {}}"#, ErrorKind::RequestNonArrayInput(request.raw_payload_id.clone())),
+            (r#"{"model": "m"}"#, ErrorKind::RequestMissingInput(request.raw_payload_id.clone())),
+        ] {
+            let PayloadStore::Memory(files) = &mut bundle.payloads else { unreachable!("generated in memory") };
+            files.insert(request.path.to_string(), body.as_bytes().to_vec());
+            let Ahead::Request(Err(error)) = read(&bundle, &request, SUMMARY_LIMIT) else {
+                panic!("{body} read ahead")
+            };
+            assert_eq!(*error.kind, expected);
+        }
+    }
+}
