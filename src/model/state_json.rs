@@ -269,6 +269,17 @@ mod tests {
         }
     }
 
+    #[test]
+    fn write_state_json_gives_to_state_jsons_bytes_below_and_above_the_pieces() {
+        let (small, large) = (reduced(40), reduced(3_000));
+        assert!(small.map_entries() <= 4 * ENTRIES_PER_PIECE && large.map_entries() > 4 * ENTRIES_PER_PIECE);
+        for trace in [small, large] {
+            let mut out = Vec::new();
+            trace.write_state_json(&mut out).unwrap();
+            assert!(String::from_utf8(out).unwrap() == trace.to_state_json());
+        }
+    }
+
     /// Takes `left` bytes, then fails every write.
     struct Failing {
         left: usize,
