@@ -197,3 +197,19 @@ fn bench_prints_a_table_with_ratios() {
     assert!(lines[2].contains('x'), "the second row has a ratio: {table}");
     assert!(lines[3].starts_with("in memory:") && lines[4].starts_with("on disk:"), "{table}");
 }
+
+#[test]
+fn bench_floor_is_measured_and_divides_the_total() {
+    let output = bin().args(["bench", "--events", "2000", "--repeat", "1", "--floor"]).output().unwrap();
+    assert_success(&output);
+    let table = text(&output.stdout);
+    let header = table.lines().position(|l| l.contains("floor s")).unwrap_or_else(|| panic!("{table}"));
+    let row: Vec<&str> = table.lines().nth(header + 1).unwrap().split_whitespace().collect();
+    let (total, floor, ratio) = (row[5], row[row.len() - 2], row[row.len() - 1]);
+    let floor: f64 = floor.parse().unwrap_or_else(|_| panic!("floor s is a number: {table}"));
+    let total: f64 = total.parse().unwrap();
+    let ratio: f64 = ratio.strip_suffix('x').and_then(|r| r.parse().ok()).unwrap_or_else(|| panic!("{table}"));
+    assert!(floor > 0.0, "the floor reads and parses every line: {table}");
+    // Printed with 4 decimals and 2, so the ratio matches total ÷ floor only to rounding.
+    assert!((ratio - total / floor).abs() <= 0.01 + ratio * 0.05, "{table}");
+}

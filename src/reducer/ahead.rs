@@ -114,6 +114,29 @@ mod tests {
     }
 
     #[test]
+    fn replay_takes_the_payload_it_asks_for_from_those_read_ahead() {
+        let bundle = generated();
+        let others: Vec<RawPayloadRef> =
+            payloads(&bundle).into_iter().filter(|p| p.kind != RawPayloadKind::InferenceRequest).collect();
+        let request = payloads(&bundle).into_iter().find(|p| p.kind == RawPayloadKind::InferenceRequest).unwrap();
+        let (first, second) = (&others[0], &others[1]);
+        assert_ne!(bundle.payload_bytes(first).unwrap(), bundle.payload_bytes(second).unwrap());
+        let replay = Replay::new(&bundle, &Default::default());
+        let read_ahead = |payload: &RawPayloadRef| (payload.clone(), read(&bundle, payload, SUMMARY_LIMIT));
+        *replay.ahead.borrow_mut() = vec![read_ahead(first), read_ahead(&request), read_ahead(second)];
+        // An event may name several payloads: each is matched by its ref, not by its form alone.
+        assert_eq!(replay.payload_json(second).unwrap(), bundle.payload_json(second).unwrap());
+        assert_eq!(replay.ahead.borrow().len(), 2, "the payload taken is gone from those ahead");
+        // The request read ahead in its normalized form is no answer to a request for its JSON.
+        assert_eq!(replay.payload_json(&request).unwrap(), bundle.payload_json(&request).unwrap());
+        assert_eq!(replay.ahead.borrow().len(), 2);
+        let (items, _) = replay.request_input(&request).unwrap();
+        assert_eq!(items, request_input(bundle.payload_json(&request).unwrap(), &request, SUMMARY_LIMIT).unwrap().0);
+        assert_eq!(replay.payload_json(first).unwrap(), bundle.payload_json(first).unwrap());
+        assert!(replay.ahead.borrow().is_empty());
+    }
+
+    #[test]
     fn a_bad_request_read_ahead_carries_the_error_replay_would_raise() {
         let mut bundle = generated();
         let request = payloads(&bundle).into_iter().find(|p| p.kind == RawPayloadKind::InferenceRequest).unwrap();
