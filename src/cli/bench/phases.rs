@@ -43,6 +43,7 @@ pub(super) fn measure(dir: &Path, repeat: u32, floor: bool, options: &ReplayOpti
     let mut paths = Vec::new();
     for run in 0..repeat {
         let mut phases = Phases::default();
+        super::cold_heap();
         let started = Instant::now();
         let bundle = Bundle::open_dir(dir).map_err(BenchError::Reduce)?;
         probe::start();
@@ -73,6 +74,7 @@ pub(super) fn measure(dir: &Path, repeat: u32, floor: bool, options: &ReplayOpti
 
 /// Read and parse every line of the log as replay streams it, handling nothing.
 fn parse_only(dir: &Path) -> Result<Duration, BenchError> {
+    super::cold_heap();
     let started = Instant::now();
     let bundle = Bundle::open_dir(dir).map_err(BenchError::Reduce)?;
     let stop = bundle.each_event(|record| {
@@ -93,6 +95,7 @@ fn fastest_floor(dir: &Path, paths: &[String], repeat: u32, options: &ReplayOpti
     drop(bundle);
     let mut best = Duration::MAX;
     for _ in 0..repeat {
+        super::cold_heap();
         let started = Instant::now();
         let log = std::fs::read(dir.join("trace.jsonl")).map_err(io)?;
         let mut events = 0usize;
