@@ -27,19 +27,19 @@ For each size, one valid scenario of about that many events is generated (as `ge
 does) and reduced --repeat times in memory (`replay` on the in-memory bundle) and from disk
 (`replay_dir`, which streams `trace.jsonl`, on a copy written to the system temp directory, page
 cache warm); the fastest run counts. The reduced state is freed after the clock stops, as
-`reduce` never frees it, and the allocator's free pages go back to the OS before each run starts:
-every run, at every size, faults in its memory as a fresh `reduce` process does. The table shows each size's time and the ratios to the
-previous size: when the sizes double, linear scaling reads as time ratios near 2. A second table
-splits the disk run of `reduce` into phases: event parse (timed in a pass of its own, done on
-replay's read-ahead thread) and payload read+parse (files read there, request inputs parsed and
-normalized there too, other payloads parsed by the reducer), both overlapping the replay; replay
-(wall time, reading included); serialization to a sink (on every core); total = replay +
-serialization. It gives the throughputs and the peak resident memory (VmHWM) of those runs;
---floor adds the floor (read and parse every line and every payload the reducer read, serialize
-the final state to a sink with serde_json, all on one thread) and total ÷ floor time. The
-closing lines fit time ~ events^k over all sizes by least squares on the logarithms (k near 1 is
-linear). Absolute times depend on the machine, its load and
-the build profile; compare the ratios, in a release build.
+`reduce` never frees it, and the allocator's free pages go back to the OS before each run
+starts: every run, at every size, faults in its memory as a fresh `reduce` process does. The
+table shows each size's time and the ratios to the previous size: when the sizes double, linear
+scaling reads as time ratios near 2. A second table splits the disk run of `reduce` into phases:
+event parse (timed in a pass of its own, done on replay's read-ahead thread) and payload
+read+parse (files read there, request inputs parsed and normalized there too, other payloads
+parsed by the reducer), both overlapping the replay; replay (wall time, reading included);
+serialization to a sink (on every core); total = replay + serialization. It gives the
+throughputs and the peak resident memory (VmHWM) of those runs; --floor adds the floor (read and
+parse every line and every payload the reducer read, serialize the final state to a sink with
+serde_json, all on one thread) and total ÷ floor time. The closing lines fit time ~ events^k
+over all sizes by least squares on the logarithms (k near 1 is linear). Absolute times depend on
+the machine, its load and the build profile; compare the ratios, in a release build.
 
 Exit status: 0 when every size was measured; 1 when a generated bundle does not reduce; 2 on
 usage or I/O errors.
