@@ -116,8 +116,7 @@ pub(super) enum BenchError {
 fn fastest<T>(repeat: u32, mut run: impl FnMut() -> Result<T, Error>) -> Result<Duration, BenchError> {
     let mut best = Duration::MAX;
     for _ in 0..repeat {
-        cold_heap();
-        let started = Instant::now();
+        let started = cold_start();
         let kept = run().map_err(BenchError::Reduce)?;
         best = best.min(started.elapsed());
         drop(kept);
@@ -125,12 +124,18 @@ fn fastest<T>(repeat: u32, mut run: impl FnMut() -> Result<T, Error>) -> Result<
     Ok(best)
 }
 
+/// The clock of a timed run, started on a cold heap ([`cold_heap`]).
+pub(super) fn cold_start() -> Instant {
+    cold_heap();
+    Instant::now()
+}
+
 /// Hand the heap's free pages back to the OS, so the next run faults in every page it touches, as
 /// a fresh `reduce` process does. Otherwise a small size runs in pages the previous run (or the
 /// generator) left behind, which a large one outgrows: per-event times compared a warm heap with
 /// a cold one (10k events in memory ran 18% faster warm). Under another global allocator (the
 /// library's tests) there is nothing to collect.
-pub(super) fn cold_heap() {
+fn cold_heap() {
     // SAFETY: `mi_collect` only walks mimalloc's own free lists; it takes no pointer of ours.
     unsafe { libmimalloc_sys::mi_collect(true) }
 }
@@ -243,10 +248,7 @@ mod tests {
     use super::{cold_heap, log_log_slope};
 
     fn resident_bytes() -> u64 {
-        let status = std::fs::read_to_string("/proc/self/status").expect("Linux");
-        let line = status.lines().find(|line| line.starts_with("VmRSS:")).expect("VmRSS");
-        let kib: u64 = line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("VmRSS in kB");
-        kib << 10
+        super::phases::status_bytes("VmRSS:").expect("Linux reports VmRSS")
     }
 
     /// Memory freed to mimalloc stays resident until `cold_heap`, which gives it back. The tests

@@ -43,8 +43,7 @@ pub(super) fn measure(dir: &Path, repeat: u32, floor: bool, options: &ReplayOpti
     let mut paths = Vec::new();
     for run in 0..repeat {
         let mut phases = Phases::default();
-        super::cold_heap();
-        let started = Instant::now();
+        let started = super::cold_start();
         let bundle = Bundle::open_dir(dir).map_err(BenchError::Reduce)?;
         probe::start();
         let replayed = replay_with(&bundle, options);
@@ -74,8 +73,7 @@ pub(super) fn measure(dir: &Path, repeat: u32, floor: bool, options: &ReplayOpti
 
 /// Read and parse every line of the log as replay streams it, handling nothing.
 fn parse_only(dir: &Path) -> Result<Duration, BenchError> {
-    super::cold_heap();
-    let started = Instant::now();
+    let started = super::cold_start();
     let bundle = Bundle::open_dir(dir).map_err(BenchError::Reduce)?;
     let stop = bundle.each_event(|record| {
         std::hint::black_box(record);
@@ -95,8 +93,7 @@ fn fastest_floor(dir: &Path, paths: &[String], repeat: u32, options: &ReplayOpti
     drop(bundle);
     let mut best = Duration::MAX;
     for _ in 0..repeat {
-        super::cold_heap();
-        let started = Instant::now();
+        let started = super::cold_start();
         let log = std::fs::read(dir.join("trace.jsonl")).map_err(io)?;
         let mut events = 0usize;
         for line in log.split(|&b| b == b'\n').filter(|line| !line.is_empty()) {
@@ -141,8 +138,13 @@ fn reset_peak() {
 }
 
 fn peak_resident() -> Option<u64> {
+    status_bytes("VmHWM:")
+}
+
+/// A size field of `/proc/self/status` (`VmHWM:`, `VmRSS:`), given there in kB.
+pub(super) fn status_bytes(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
